@@ -1,0 +1,114 @@
+// One zod schema per route, shaped { params, body }. They are the only validation the API does, and they run
+// the same pure checks the worker runs again (kubeconfig policy, value expansion), so a request that passes
+// here does not fail later for a reason the caller could have been told at once.
+import { z } from 'zod';
+import { KubeconfigError, resolveKubeconfig, type KubeconfigPolicy } from '../../activities/kubeconfig.js';
+import { expandDottedKeys, ValuesError } from '../../activities/values.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ID_TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+
+const k8sName = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(DNS_LABEL, 'must be a Kubernetes name: lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+export const releaseName = k8sName(53);
+export const namespace = k8sName(63).default('communication');
+export const systemIdParam = z.object({ system_id: z.uuid({ error: 'must be a UUID' }) });
+
+const objectOf = (what: string) =>
+  z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: `must be ${what}` });
+
+function kubeconfigField(policy: KubeconfigPolicy) {
+  return z.unknown().superRefine((value, ctx) => {
+    if (value === undefined || value === null) {
+      ctx.addIssue({ code: 'custom', message: 'is required' });
+      return;
+    }
+    try {
+      resolveKubeconfig(value, policy);
+    } catch (err) {
+      if (!(err instanceof KubeconfigError)) throw err;
+      for (const issue of err.issues) ctx.addIssue({ code: 'custom', message: issue.reason, path: issue.path ? [issue.path] : [] });
+    }
+  });
+}
+
+const MAX_VALUES_JSON = 256 * 1024;
+
+const helmValues = objectOf('an object of helm value overrides').superRefine((value, ctx) => {
+  if (JSON.stringify(value).length > MAX_VALUES_JSON) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_VALUES_JSON} bytes as JSON` });
+    return;
+  }
+  try {
+    expandDottedKeys(value);
+  } catch (err) {
+    if (!(err instanceof ValuesError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.reason, path: [err.key] });
+  }
+});
+
+const orgIds = z
+  .union([z.string({ error: 'must be a string' }), z.array(z.string({ error: 'must be a string' }))], { error: 'must be a string (comma-separated) or a list of strings' })
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().max(128, 'each org id must be at most 128 characters').regex(ID_TOKEN, 'each org id must be letters, digits and . _ : @ -'))
+      .min(1, 'must name at least one organization')
+      .max(100, 'must name at most 100 organizations'),
+  );
+
+export function createSchemas(policy: KubeconfigPolicy) {
+  const kubeconfig = kubeconfigField(policy);
+  return {
+    createExchange: {
+      body: z.strictObject({
+        kubeconfig,
+        helm_values: helmValues,
+        release_name: releaseName,
+        org_ids: orgIds,
+        cluster_id: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters').regex(ID_TOKEN, 'must be letters, digits and . _ : @ -'),
+        name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+        namespace,
+        metadata: objectOf('an object').default({}),
+      }),
+    },
+    updateExchange: {
+      params: systemIdParam,
+      body: z.strictObject({ kubeconfig, release_name: releaseName, helm_values: helmValues, namespace }),
+    },
+    removeExchange: {
+      params: systemIdParam,
+      body: z.strictObject({ kubeconfig, release_name: releaseName, namespace }),
+    },
+  };
+}
+
+export type Schemas = ReturnType<typeof createSchemas>;
+export type CreateExchangeBody = z.output<Schemas['createExchange']['body']>;
+export type UpdateExchangeBody = z.output<Schemas['updateExchange']['body']>;
+export type RemoveExchangeBody = z.output<Schemas['removeExchange']['body']>;
+
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
+/** zod issues → [{ field: 'kubeconfig.users[0].user.exec', reason }]; the reason never quotes the input. */
+export function toFieldIssues(error: z.ZodError, root: string): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join('')
+      .replace(/\.\[/g, '[');
+    const field = [root === 'body' ? '' : root, path].filter(Boolean).join('.') || root;
+    let reason = issue.message;
+    if (issue.code === 'unrecognized_keys') reason = `unknown field(s): ${issue.keys.join(', ')}`;
+    else if (issue.code === 'invalid_type' && issue.input === undefined) reason = 'is required';
+    return { field, reason };
+  });
+}

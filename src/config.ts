@@ -1,0 +1,94 @@
+// Configuration comes from the environment, parsed once at start; every setting has a default that works on
+// a developer machine (see the README's configuration table).
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(fallback)
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(9000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('nats-exchange-deployer'),
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  /** `id:base64(32 bytes)[,…]`; the first key encrypts, all decrypt. Required when NODE_ENV=production. */
+  PAYLOAD_KEYS: z.string().optional(),
+
+  HELM_BIN: z.string().default('helm'),
+  HELM_CHART: z.string().default('nats'),
+  HELM_CHART_REPO: z.string().default('https://nats-io.github.io/k8s/helm/charts/'),
+  HELM_CHART_VERSION: z.string().default(''),
+  HELM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  HELM_WAIT: z.enum(['none', 'watcher', 'legacy']).default('none'),
+  HELM_HISTORY_MAX: z.coerce.number().int().min(0).max(1000).default(10),
+  BASE_VALUES_PATH: z.string().default('values.yaml'),
+  PUBLIC_URL_TEMPLATE: z.string().default('https://{host}/nats/{release}'),
+  KUBECONFIG_ALLOW_EXEC: flag('false'),
+  KUBECONFIG_ALLOW_FILE_REFERENCES: flag('false'),
+  KUBECONFIG_TEMP_DIR: z.string().optional(),
+
+  /** Root URL of the Backbone Registry service (its API is under /backbones); by default the one this service serves. */
+  REGISTRY_URL: z.string().optional(),
+  REGISTRY_TOKEN: z.string().optional(),
+  /** Embedded registry store (SQLite file) served at /backbones by the API process. */
+  REGISTRY_DB_PATH: z.string().default('data/registry.sqlite'),
+  /** Serve /backbones from this process; turn off when an external registry is used. */
+  REGISTRY_SERVE: flag('true'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.PAYLOAD_KEYS) throw new ConfigError('PAYLOAD_KEYS is required when NODE_ENV=production');
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, '') },
+    payloadKeys: e.PAYLOAD_KEYS,
+    helm: {
+      helmBin: e.HELM_BIN,
+      source: {
+        chart: e.HELM_CHART,
+        // a local chart path or oci:// reference is not fetched from a repository
+        repoUrl: e.HELM_CHART.startsWith('oci://') || e.HELM_CHART.startsWith('/') || e.HELM_CHART.startsWith('.') || e.HELM_CHART.includes('/') ? undefined : e.HELM_CHART_REPO || undefined,
+        version: e.HELM_CHART_VERSION || undefined,
+      },
+      baseValuesPath: resolve(e.BASE_VALUES_PATH),
+      timeoutSeconds: e.HELM_TIMEOUT_SECONDS,
+      wait: e.HELM_WAIT === 'none' ? undefined : e.HELM_WAIT,
+      historyMax: e.HELM_HISTORY_MAX,
+    },
+    publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
+    kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES },
+    kubeconfigTempDir: e.KUBECONFIG_TEMP_DIR,
+    registry: {
+      url: (e.REGISTRY_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
+      token: e.REGISTRY_TOKEN,
+      dbPath: e.REGISTRY_DB_PATH,
+      serve: e.REGISTRY_SERVE,
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// API process: validates requests, starts exchange workflows, serves the embedded Backbone Registry.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../api/app.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { SqliteBackboneStore } from '../registry/sqlite-store.js';
+import { createDataConverter } from '../temporal/data-converter.js';
+import { TemporalExchangeOperations } from '../temporal/exchange-operations.js';
+import { requirePayloadKeys } from './payload-keys.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel, 'ned-api');
+
+async function main(): Promise<void> {
+  const payloadKeys = requirePayloadKeys(config);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(payloadKeys) });
+  let store: SqliteBackboneStore | undefined;
+  if (config.registry.serve) {
+    if (config.registry.dbPath !== ':memory:') mkdirSync(dirname(config.registry.dbPath), { recursive: true });
+    store = new SqliteBackboneStore(config.registry.dbPath);
+  }
+  const app = createApp({
+    operations: new TemporalExchangeOperations(client, config.temporal.taskQueue),
+    registryStore: store,
+    kubeconfigPolicy: config.kubeconfigPolicy,
+    temporalUiUrl: config.temporal.uiUrl,
+    temporalNamespace: config.temporal.namespace,
+    logger,
+  });
+  const server = app.listen(config.port, config.host, () => {
+    logger.info({ host: config.host, port: config.port, temporal: config.temporal.address, registry: store ? config.registry.dbPath : config.registry.url }, 'api listening');
+  });
+  // deploys are synchronous by contract and can take minutes: no socket timeout cuts them off
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, draining');
+    server.close(() => {
+      void (async () => {
+        await store?.close();
+        await connection.close();
+        logger.info('api stopped');
+        process.exit(0);
+      })();
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, 'api failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+// Worker process: runs the exchange workflows and the activities (helm, registry client).
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { BackboneDBClient } from '../registry/client.js';
+import { createExchangeWorker } from '../temporal/worker.js';
+import { requirePayloadKeys } from './payload-keys.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel, 'ned-worker');
+
+async function main(): Promise<void> {
+  const payloadKeys = requirePayloadKeys(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createExchangeWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    payloadKeys,
+    activities: {
+      helm: config.helm,
+      kubeconfigPolicy: config.kubeconfigPolicy,
+      publicUrlTemplate: config.publicUrlTemplate,
+      registry: new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token }),
+      tempDir: config.kubeconfigTempDir,
+    },
+  });
+  logger.info({ temporal: config.temporal.address, taskQueue: config.temporal.taskQueue, chart: config.helm.source.chart, registry: config.registry.url }, 'worker started');
+  // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks finished or the grace time ran out
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, 'worker failed');
+  process.exit(1);
+});

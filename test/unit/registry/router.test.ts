@@ -1,0 +1,208 @@
+import express from 'express';
+import request from 'supertest';
+import { createRegistryRouter } from '../../../src/registry/router.js';
+import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
+import { BackboneStoreUnavailableError } from '../../../src/registry/types.js';
+import type { BackboneRecord, BackboneStore } from '../../../src/registry/types.js';
+import { newBackbone } from './fixtures.js';
+
+function appFor(store: BackboneStore, onError?: (err: unknown) => void): express.Express {
+  const app = express();
+  app.use('/backbones', createRegistryRouter(store, onError ? { onError } : {}));
+  return app;
+}
+
+describe('registry router', () => {
+  let store: SqliteBackboneStore;
+  let app: express.Express;
+
+  beforeEach(() => {
+    store = new SqliteBackboneStore(':memory:');
+    app = appFor(store);
+  });
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  describe('POST /backbones', () => {
+    it('creates (201), then answers an identical repeat with 200 and the same record', async () => {
+      const rec = newBackbone({ metadata: { 'helm.sh/chart': 'nats-1.2.3' } });
+      const first = await request(app).post('/backbones').send(rec).expect(201);
+      expect(first.body).toEqual({ success: true, backbone: { ...rec, created_at: expect.any(String) } });
+
+      const again = await request(app).post('/backbones/').send(rec).expect(200);
+      expect(again.body.backbone).toEqual(first.body.backbone);
+    });
+
+    it('defaults metadata to {}', async () => {
+      const { metadata: _omit, ...rec } = newBackbone();
+      const res = await request(app).post('/backbones').send(rec).expect(201);
+      expect(res.body.backbone.metadata).toEqual({});
+    });
+
+    it('returns 409 with existing_system_id for a release clash', async () => {
+      const first = newBackbone();
+      await request(app).post('/backbones').send(first).expect(201);
+      const clash = newBackbone({ cluster_id: first.cluster_id, namespace: first.namespace, release_name: first.release_name });
+      const res = await request(app).post('/backbones').send(clash).expect(409);
+      expect(res.body).toEqual({ success: false, error: expect.any(String), existing_system_id: first.system_id });
+    });
+
+    it('returns 409 for the same id with different attributes', async () => {
+      const rec = newBackbone();
+      await request(app).post('/backbones').send(rec).expect(201);
+      const res = await request(app).post('/backbones').send({ ...rec, public_url: 'wss://elsewhere.example.com' }).expect(409);
+      expect(res.body.existing_system_id).toBe(rec.system_id);
+    });
+
+    it.each([
+      ['system_id', { system_id: 'not-a-uuid' }],
+      ['name', { name: '' }],
+      ['release_name', { release_name: '   ' }],
+      ['namespace', { namespace: 42 }],
+      ['cluster_id', { cluster_id: undefined }],
+      ['org_ids', { org_ids: [] }],
+      ['org_ids', { org_ids: 'org1,org2' }],
+      ['org_ids.1', { org_ids: ['org1', ''] }],
+      ['public_url', { public_url: 'not a url' }],
+      ['public_url', { public_url: 'javascript:alert(1)' }],
+      ['metadata', { metadata: [1, 2] }],
+      ['metadata', { metadata: null }],
+    ])('rejects invalid %s with 400 and field details', async (field, patch) => {
+      const res = await request(app).post('/backbones').send({ ...newBackbone(), ...patch }).expect(400);
+      expect(res.body.success).toBe(false);
+      expect(res.body.error).toBe('Invalid request');
+      expect(res.body.details).toEqual(expect.arrayContaining([{ field, reason: expect.any(String) }]));
+    });
+
+    it('reports every invalid field at once', async () => {
+      const res = await request(app).post('/backbones').send({}).expect(400);
+      const fields = (res.body.details as { field: string }[]).map((d) => d.field).sort();
+      expect(fields).toEqual(['cluster_id', 'name', 'namespace', 'org_ids', 'public_url', 'release_name', 'system_id']);
+    });
+
+    it('answers malformed JSON with 400 and no stack trace', async () => {
+      const res = await request(app)
+        .post('/backbones')
+        .set('Content-Type', 'application/json')
+        .send('{"system_id": ')
+        .expect(400);
+      expect(res.body).toEqual({ success: false, error: 'Invalid request', details: [{ field: 'body', reason: 'malformed JSON' }] });
+      expect(res.text).not.toMatch(/at .*\.(js|ts):\d+/);
+    });
+
+    it('answers a non-JSON body with 400', async () => {
+      const res = await request(app).post('/backbones').set('Content-Type', 'text/plain').send('hello').expect(400);
+      expect(res.body.details).toEqual([{ field: 'body', reason: expect.any(String) }]);
+    });
+  });
+
+  describe('GET /backbones', () => {
+    let created: BackboneRecord[];
+
+    beforeEach(async () => {
+      created = [];
+      for (const org_ids of [['org1'], ['org10'], ['org1', 'org2'], ['org3']]) {
+        created.push(await store.create(newBackbone({ org_ids })));
+      }
+    });
+
+    it('lists everything with next_cursor null', async () => {
+      const res = await request(app).get('/backbones').expect(200);
+      expect(res.body.success).toBe(true);
+      expect(res.body.items).toHaveLength(4);
+      expect(res.body.next_cursor).toBeNull();
+    });
+
+    it('filters by org_id exactly', async () => {
+      const res = await request(app).get('/backbones').query({ org_id: 'org1' }).expect(200);
+      expect((res.body.items as BackboneRecord[]).map((r) => r.system_id).sort()).toEqual(
+        [created[0]!.system_id, created[2]!.system_id].sort(),
+      );
+    });
+
+    it('pages with limit and cursor', async () => {
+      const first = await request(app).get('/backbones').query({ limit: 3 }).expect(200);
+      expect(first.body.items).toHaveLength(3);
+      expect(typeof first.body.next_cursor).toBe('string');
+      const second = await request(app).get('/backbones').query({ limit: 3, cursor: first.body.next_cursor }).expect(200);
+      expect(second.body.items).toHaveLength(1);
+      expect(second.body.next_cursor).toBeNull();
+      const all = [...first.body.items, ...second.body.items] as BackboneRecord[];
+      expect(new Set(all.map((r) => r.system_id)).size).toBe(4);
+    });
+
+    it.each([['0'], ['501'], ['abc'], ['1.5'], ['']])('rejects limit=%p with 400', async (limit) => {
+      const res = await request(app).get(`/backbones?limit=${limit}`).expect(400);
+      expect(res.body.details).toEqual([{ field: 'limit', reason: expect.any(String) }]);
+    });
+
+    it('accepts limit at the bounds', async () => {
+      await request(app).get('/backbones?limit=1').expect(200);
+      await request(app).get('/backbones?limit=500').expect(200);
+    });
+
+    it('rejects a forged cursor with 400', async () => {
+      const res = await request(app).get('/backbones').query({ cursor: 'garbage' }).expect(400);
+      expect(res.body.details).toEqual([{ field: 'cursor', reason: expect.any(String) }]);
+    });
+
+    it('rejects a repeated filter parameter with 400', async () => {
+      const res = await request(app).get('/backbones?org_id=org1&org_id=org2').expect(400);
+      expect(res.body.details[0].field).toBe('org_id');
+    });
+  });
+
+  describe('GET /backbones/:id and DELETE', () => {
+    it('gets, deletes (204) and then 404s', async () => {
+      const rec = await store.create(newBackbone());
+      const got = await request(app).get(`/backbones/${rec.system_id}`).expect(200);
+      expect(got.body).toEqual({ success: true, backbone: rec });
+
+      const del = await request(app).delete(`/backbones/${rec.system_id}`).expect(204);
+      expect(del.text).toBe('');
+
+      const missing = await request(app).get(`/backbones/${rec.system_id}`).expect(404);
+      expect(missing.body).toEqual({ success: false, error: expect.any(String) });
+      const again = await request(app).delete(`/backbones/${rec.system_id}`).expect(404);
+      expect(again.body.success).toBe(false);
+    });
+  });
+
+  describe('store failures', () => {
+    function failingStore(err: Error): BackboneStore {
+      const fail = () => Promise.reject(err);
+      return { create: fail, get: fail, list: fail, delete: fail, ping: fail, close: () => Promise.resolve() };
+    }
+
+    it('maps BackboneStoreUnavailableError to 503 on every route', async () => {
+      const down = appFor(failingStore(new BackboneStoreUnavailableError('disk on fire at /var/lib/x')));
+      const checks = [
+        request(down).get('/backbones'),
+        request(down).get('/backbones/abc'),
+        request(down).delete('/backbones/abc'),
+        request(down).post('/backbones').send(newBackbone()),
+      ];
+      for (const res of await Promise.all(checks)) {
+        expect(res.status).toBe(503);
+        expect(res.body).toEqual({ success: false, error: 'Backbone store unavailable' });
+      }
+    });
+
+    it('maps a closed sqlite store to 503', async () => {
+      await store.close();
+      await request(app).get('/backbones').expect(503);
+    });
+
+    it('hides unexpected errors behind a generic 500 and reports them', async () => {
+      const seen: unknown[] = [];
+      const boom = new Error('secret internals');
+      const broken = appFor(failingStore(boom), (err) => seen.push(err));
+      const res = await request(broken).get('/backbones/abc').expect(500);
+      expect(res.body).toEqual({ success: false, error: 'Internal server error' });
+      expect(res.text).not.toContain('secret');
+      expect(seen).toEqual([boom]);
+    });
+  });
+});

@@ -1,0 +1,46 @@
+// Progress bookkeeping shared by the three workflows: the `progress` query answers from this state, so the
+// Web UI and the API can tell which step a long deploy is on and what went wrong last.
+import { ActivityFailure, ApplicationFailure, defineQuery, setHandler } from '@temporalio/workflow';
+import type { Operation, Progress } from './shared.js';
+
+export const progressQuery = defineQuery<Progress>('progress');
+
+export class ProgressTracker {
+  readonly state: Progress;
+
+  constructor(operation: Operation) {
+    this.state = { operation, step: 'starting', status: 'running', attempts: {}, lastError: null };
+    setHandler(progressQuery, () => this.state);
+  }
+
+  /** Runs one step, recording it as current and remembering the last error it raised. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.state.step = name;
+    this.state.attempts[name] = (this.state.attempts[name] ?? 0) + 1;
+    try {
+      return await fn();
+    } catch (err) {
+      this.state.lastError = failureMessage(err);
+      throw err;
+    }
+  }
+
+  finish(status: Progress['status']): void {
+    this.state.status = status;
+    if (status === 'succeeded') this.state.step = 'done';
+  }
+}
+
+/** The innermost meaningful message of an activity failure (the ApplicationFailure the activity threw). */
+export function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (e instanceof ApplicationFailure || e instanceof Error) return e.message;
+  return String(e);
+}
+
+export function failureType(err: unknown): string | undefined {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e instanceof ApplicationFailure ? (e.type ?? undefined) : undefined;
+}

@@ -1,0 +1,29 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { helm, registry } from './activity-profiles.js';
+import { failureMessage, failureType, ProgressTracker } from './progress.js';
+import { FailureType, Operation, type RemoveExchangeInput, type RemoveExchangeResult } from './shared.js';
+
+/**
+ * Uninstalls the release, then deletes the registry record. Both steps treat "already gone" as success, so a
+ * retried or repeated DELETE converges. The record goes last: while the release exists it stays discoverable.
+ */
+export async function removeExchange(input: RemoveExchangeInput): Promise<RemoveExchangeResult> {
+  const progress = new ProgressTracker(Operation.remove);
+  const release = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
+  let step = 'helm-uninstall';
+  try {
+    const { uninstalled } = await progress.step(step, () => helm.helmUninstall(release));
+    step = 'deregister';
+    const { deleted } = await progress.step(step, () => registry.deregisterBackbone(input.systemId));
+    progress.finish('succeeded');
+    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, releaseUninstalled: uninstalled, recordDeleted: deleted };
+  } catch (err) {
+    progress.finish('failed');
+    throw ApplicationFailure.create({
+      message: `Removal of exchange '${input.releaseName}' failed at ${step}: ${failureMessage(err)}`,
+      type: FailureType.removeFailed,
+      nonRetryable: true,
+      details: [{ step, causeType: failureType(err) ?? null }],
+    });
+  }
+}

@@ -1,0 +1,113 @@
+// Types and names shared by the API, the worker and workflow code. Pure: this file is bundled into the
+// workflow sandbox, so it must not import Node built-ins or anything with side effects.
+
+export const TASK_QUEUE = 'nats-exchange-deployer';
+
+/** One exchange has at most one mutation in flight: every workflow of an exchange uses this id. */
+export function exchangeWorkflowId(systemId: string): string {
+  return `exchange-${systemId}`;
+}
+
+/** A kubeconfig reduced to the current context's cluster and user (see activities/kubeconfig.ts). */
+export type Kubeconfig = Record<string, unknown>;
+
+/** Nested helm values, after dotted keys were expanded. */
+export type HelmValues = Record<string, unknown>;
+
+export interface ReleaseRef {
+  kubeconfig: Kubeconfig;
+  releaseName: string;
+  namespace: string;
+}
+
+export interface DeployExchangeInput extends ReleaseRef {
+  systemId: string;
+  helmValues: HelmValues;
+  orgIds: string[];
+  clusterId: string;
+  name: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface DeployExchangeResult {
+  systemId: string;
+  releaseName: string;
+  namespace: string;
+  publicUrl: string;
+  revision: number;
+}
+
+export interface UpdateExchangeInput extends ReleaseRef {
+  systemId: string;
+  helmValues: HelmValues;
+}
+
+export interface UpdateExchangeResult {
+  systemId: string;
+  releaseName: string;
+  namespace: string;
+  revision: number;
+}
+
+export interface RemoveExchangeInput extends ReleaseRef {
+  systemId: string;
+}
+
+export interface RemoveExchangeResult {
+  systemId: string;
+  releaseName: string;
+  namespace: string;
+  releaseUninstalled: boolean;
+  recordDeleted: boolean;
+}
+
+export const Operation = { deploy: 'deploy', update: 'update', remove: 'remove' } as const;
+export type Operation = (typeof Operation)[keyof typeof Operation];
+
+/** What the `progress` query answers while a workflow runs and after it ended. */
+export interface Progress {
+  operation: Operation;
+  step: string;
+  status: 'running' | 'succeeded' | 'failed' | 'compensating';
+  attempts: Record<string, number>;
+  lastError: string | null;
+}
+
+/**
+ * ApplicationFailure types raised by activities and workflows. The API maps them to HTTP statuses; the
+ * workflows' retry policies list the non-retryable ones.
+ */
+export const FailureType = {
+  /** Chart or values rejected by helm / the cluster: retrying cannot help. */
+  helmRejected: 'HelmRejected',
+  /** Cluster unreachable, timeouts, API 5xx: retried. */
+  helmUnavailable: 'HelmUnavailable',
+  /** Credentials refused (401/403): retrying cannot help. */
+  helmUnauthorized: 'HelmUnauthorized',
+  /** Another helm operation holds the release. */
+  releaseLocked: 'ReleaseLocked',
+  releaseNotFound: 'ReleaseNotFound',
+  releaseAlreadyExists: 'ReleaseAlreadyExists',
+  invalidKubeconfig: 'InvalidKubeconfig',
+  invalidValues: 'InvalidValues',
+  registryRejected: 'RegistryRejected',
+  registryUnavailable: 'RegistryUnavailable',
+  registryConflict: 'RegistryConflict',
+  /** Workflow-level outcomes. */
+  registrationFailed: 'RegistrationFailed',
+  deployFailed: 'DeployFailed',
+  updateFailed: 'UpdateFailed',
+  removeFailed: 'RemoveFailed',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+export const NON_RETRYABLE_ACTIVITY_FAILURES: string[] = [
+  FailureType.helmRejected,
+  FailureType.helmUnauthorized,
+  FailureType.releaseNotFound,
+  FailureType.releaseAlreadyExists,
+  FailureType.invalidKubeconfig,
+  FailureType.invalidValues,
+  FailureType.registryRejected,
+  FailureType.registryConflict,
+];

@@ -1,0 +1,23 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { helm } from './activity-profiles.js';
+import { failureMessage, failureType, ProgressTracker } from './progress.js';
+import { FailureType, Operation, type UpdateExchangeInput, type UpdateExchangeResult } from './shared.js';
+
+/** helm upgrade (never install) with the new overrides merged over the release's current ones; registry untouched. */
+export async function updateExchange(input: UpdateExchangeInput): Promise<UpdateExchangeResult> {
+  const progress = new ProgressTracker(Operation.update);
+  const release = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
+  try {
+    const upgraded = await progress.step('helm-upgrade', () => helm.helmUpgrade({ release, helmValues: input.helmValues }));
+    progress.finish('succeeded');
+    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: upgraded.revision };
+  } catch (err) {
+    progress.finish('failed');
+    throw ApplicationFailure.create({
+      message: `Helm upgrade failed for release '${input.releaseName}': ${failureMessage(err)}`,
+      type: FailureType.updateFailed,
+      nonRetryable: true,
+      details: [{ step: 'helm-upgrade', causeType: failureType(err) ?? null }],
+    });
+  }
+}
