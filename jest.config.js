@@ -8,6 +8,8 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
+  // the workflow and e2e tiers drive real helm runs against a real API server
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'] },

@@ -19,10 +19,10 @@ const RULES: Rule[] = [
   { pattern: /another operation \(install\/upgrade\/rollback\) is in progress/i, type: FailureType.releaseLocked, retryable: true },
   { pattern: /has no deployed releases|release: not found|release not found/i, type: FailureType.releaseNotFound, retryable: false },
   { pattern: /cannot re-use a name that is still in use/i, type: FailureType.releaseAlreadyExists, retryable: false },
-  { pattern: /\bUnauthorized\b|must be logged in|\bforbidden\b|\b40[13]\b/i, type: FailureType.helmUnauthorized, retryable: false },
+  { pattern: /\bUnauthorized\b|must be logged in|\bforbidden\b(?!: exceeded quota)|(?:status code|HTTP|code:?)\s*40[13]\b/i, type: FailureType.helmUnauthorized, retryable: false },
   {
     pattern:
-      /connection refused|connection reset|i\/o timeout|timed out|TLS handshake timeout|context deadline exceeded|no such host|network is unreachable|EOF$|the server is currently unable|ServiceUnavailable|Internal error occurred|etcdserver|too many requests|\b50[0234]\b|failed to download|Kubernetes cluster unreachable/im,
+      /connection refused|connection reset|i\/o timeout|timed out|TLS handshake timeout|context deadline exceeded|no such host|network is unreachable|EOF$|the server is currently unable|ServiceUnavailable|Internal error occurred|etcdserver|too many requests|(?:status code|HTTP|code:?)\s*50[0234]\b|failed to download|Kubernetes cluster unreachable/im,
     type: FailureType.helmUnavailable,
     retryable: true,
   },
@@ -36,7 +36,7 @@ const RULES: Rule[] = [
 const SECRET_PATTERNS: RegExp[] = [
   /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
   /((?:token|password|client-key-data|client-certificate-data|certificate-authority-data)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
-  /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g,
+  /-----BEGIN [A-Z ]+-----[\s\S]*?(?:-----END [A-Z ]+-----|$)/g,
   // long base64 runs are certificate or key material
   /[A-Za-z0-9+/]{64,}={0,2}/g,
 ];

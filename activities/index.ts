@@ -67,7 +67,7 @@ function secretsOf(kubeconfig: Record<string, unknown>): string[] {
     else if (Array.isArray(v)) v.forEach(walk);
     else if (isPlainObject(v)) Object.values(v).forEach(walk);
   };
-  walk((kubeconfig.users as unknown) ?? []);
+  walk(kubeconfig.users ?? []);
   return out;
 }
 
@@ -182,16 +182,23 @@ export function createActivities(deps: ActivityDeps) {
     /** `helm uninstall --ignore-not-found`: a release that is already gone is success. */
     async helmUninstall(ref: ReleaseRef): Promise<{ uninstalled: boolean }> {
       return withRelease(ref, async (target, opts) => {
-        const { stdout } = await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
-        return { uninstalled: /uninstalled/i.test(stdout) };
+        // helm prints "uninstalled" even for a release it did not find, so ask first
+        try {
+          await runHelm(statusArgs(target), opts);
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.type === FailureType.releaseNotFound) return { uninstalled: false };
+          throw err;
+        }
+        await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
+        return { uninstalled: true };
       });
     },
 
-    async derivePublicUrl(input: { kubeconfig: Record<string, unknown>; releaseName: string; namespace: string; clusterId: string }): Promise<string> {
+    derivePublicUrl(input: { kubeconfig: Record<string, unknown>; releaseName: string; namespace: string; clusterId: string }): Promise<string> {
       try {
-        return derivePublicUrlFrom({ ...input, template: deps.publicUrlTemplate });
+        return Promise.resolve(derivePublicUrlFrom({ ...input, template: deps.publicUrlTemplate }));
       } catch (err) {
-        throw ApplicationFailure.nonRetryable((err as Error).message, FailureType.invalidKubeconfig);
+        return Promise.reject(ApplicationFailure.nonRetryable((err as Error).message, FailureType.invalidKubeconfig));
       }
     },
 

@@ -74,7 +74,7 @@ export function expandDottedKeys(input: Values, path: string[] = [], depth = 0):
     if (existing === undefined) {
       target[leaf] = value;
     } else if (isPlainObject(existing) && isPlainObject(value)) {
-      target[leaf] = deepMerge(existing, value, where);
+      target[leaf] = mergeDisjoint(existing, value, where);
     } else {
       throw new ValuesError(where, 'set twice with different shapes');
     }
@@ -82,8 +82,20 @@ export function expandDottedKeys(input: Values, path: string[] = [], depth = 0):
   return out;
 }
 
+/** Joins two expansions of one request: they may share objects but must not both set the same leaf. */
+function mergeDisjoint(a: Values, b: Values, where: string): Values {
+  const out: Values = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const existing = out[k];
+    if (existing === undefined) out[k] = v;
+    else if (isPlainObject(existing) && isPlainObject(v)) out[k] = mergeDisjoint(existing, v, `${where}.${k}`);
+    else throw new ValuesError(`${where}.${k}`, 'set twice with different shapes');
+  }
+  return out;
+}
+
 /** Helm's coalescing for maps: objects merge key by key, anything else (arrays, scalars, null) replaces. */
-export function deepMerge(base: Values, override: Values, _where = ''): Values {
+export function deepMerge(base: Values, override: Values): Values {
   const out: Values = { ...base };
   for (const [k, v] of Object.entries(override)) {
     const b = out[k];

@@ -9,7 +9,7 @@ export function parsePart<S extends z.ZodType>(schema: S, req: Request, part: 'b
   if (part === 'body' && (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw new ValidationError([{ field: 'body', reason: 'must be a JSON object' }]);
   }
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { reportInput: true }); // toFieldIssues tells "is required" from a wrong type by issue.input
   if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error, part));
   return parsed.data;
 }

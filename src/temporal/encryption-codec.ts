@@ -4,7 +4,10 @@
 // encrypts, every configured key decrypts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: its namespace is reached through the default export under ESM
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 export const ENCODING = 'binary/encrypted';
 const METADATA_ENCODING_KEY = 'encoding';
@@ -90,7 +93,7 @@ export class EncryptionCodec implements PayloadCodec {
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_LENGTH));
         decipher.setAuthTag(data.subarray(data.length - TAG_LENGTH));
         const plain = Buffer.concat([decipher.update(data.subarray(IV_LENGTH, data.length - TAG_LENGTH)), decipher.final()]);
-        return temporal.api.common.v1.Payload.decode(plain) as Payload;
+        return temporal.api.common.v1.Payload.decode(plain);
       }),
     );
   }

@@ -18,3 +18,6 @@ export function newBackbone(overrides: Partial<NewBackbone> = {}): NewBackbone {
     ...overrides,
   };
 }
+
+/** expect.any(String), typed so it can sit inside typed object literals. */
+export const anyString = expect.any(String) as string;

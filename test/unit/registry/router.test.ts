@@ -3,8 +3,20 @@ import request from 'supertest';
 import { createRegistryRouter } from '../../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import { BackboneStoreUnavailableError } from '../../../src/registry/types.js';
-import type { BackboneRecord, BackboneStore } from '../../../src/registry/types.js';
-import { newBackbone } from './fixtures.js';
+import type { BackboneRecord, BackboneStore, NewBackbone } from '../../../src/registry/types.js';
+import { anyString, newBackbone } from './fixtures.js';
+
+interface ApiBody {
+  success: boolean;
+  error?: string;
+  details?: { field: string; reason: string }[];
+  existing_system_id?: string;
+  backbone?: BackboneRecord;
+  items?: BackboneRecord[];
+  next_cursor?: string | null;
+}
+
+const body = (res: { body: unknown }): ApiBody => res.body as ApiBody;
 
 function appFor(store: BackboneStore, onError?: (err: unknown) => void): express.Express {
   const app = express();
@@ -29,16 +41,17 @@ describe('registry router', () => {
     it('creates (201), then answers an identical repeat with 200 and the same record', async () => {
       const rec = newBackbone({ metadata: { 'helm.sh/chart': 'nats-1.2.3' } });
       const first = await request(app).post('/backbones').send(rec).expect(201);
-      expect(first.body).toEqual({ success: true, backbone: { ...rec, created_at: expect.any(String) } });
+      expect(first.body).toEqual({ success: true, backbone: { ...rec, created_at: anyString } });
 
       const again = await request(app).post('/backbones/').send(rec).expect(200);
-      expect(again.body.backbone).toEqual(first.body.backbone);
+      expect(body(again).backbone).toEqual(body(first).backbone);
     });
 
     it('defaults metadata to {}', async () => {
-      const { metadata: _omit, ...rec } = newBackbone();
+      const rec: Partial<NewBackbone> = newBackbone();
+      delete rec.metadata;
       const res = await request(app).post('/backbones').send(rec).expect(201);
-      expect(res.body.backbone.metadata).toEqual({});
+      expect(body(res).backbone?.metadata).toEqual({});
     });
 
     it('returns 409 with existing_system_id for a release clash', async () => {
@@ -46,14 +59,14 @@ describe('registry router', () => {
       await request(app).post('/backbones').send(first).expect(201);
       const clash = newBackbone({ cluster_id: first.cluster_id, namespace: first.namespace, release_name: first.release_name });
       const res = await request(app).post('/backbones').send(clash).expect(409);
-      expect(res.body).toEqual({ success: false, error: expect.any(String), existing_system_id: first.system_id });
+      expect(res.body).toEqual({ success: false, error: anyString, existing_system_id: first.system_id });
     });
 
     it('returns 409 for the same id with different attributes', async () => {
       const rec = newBackbone();
       await request(app).post('/backbones').send(rec).expect(201);
       const res = await request(app).post('/backbones').send({ ...rec, public_url: 'wss://elsewhere.example.com' }).expect(409);
-      expect(res.body.existing_system_id).toBe(rec.system_id);
+      expect(body(res).existing_system_id).toBe(rec.system_id);
     });
 
     it.each([
@@ -71,14 +84,14 @@ describe('registry router', () => {
       ['metadata', { metadata: null }],
     ])('rejects invalid %s with 400 and field details', async (field, patch) => {
       const res = await request(app).post('/backbones').send({ ...newBackbone(), ...patch }).expect(400);
-      expect(res.body.success).toBe(false);
-      expect(res.body.error).toBe('Invalid request');
-      expect(res.body.details).toEqual(expect.arrayContaining([{ field, reason: expect.any(String) }]));
+      expect(body(res).success).toBe(false);
+      expect(body(res).error).toBe('Invalid request');
+      expect(body(res).details).toEqual(expect.arrayContaining([{ field, reason: anyString }]));
     });
 
     it('reports every invalid field at once', async () => {
       const res = await request(app).post('/backbones').send({}).expect(400);
-      const fields = (res.body.details as { field: string }[]).map((d) => d.field).sort();
+      const fields = (body(res).details ?? []).map((d) => d.field).sort();
       expect(fields).toEqual(['cluster_id', 'name', 'namespace', 'org_ids', 'public_url', 'release_name', 'system_id']);
     });
 
@@ -94,7 +107,7 @@ describe('registry router', () => {
 
     it('answers a non-JSON body with 400', async () => {
       const res = await request(app).post('/backbones').set('Content-Type', 'text/plain').send('hello').expect(400);
-      expect(res.body.details).toEqual([{ field: 'body', reason: expect.any(String) }]);
+      expect(body(res).details).toEqual([{ field: 'body', reason: anyString }]);
     });
   });
 
@@ -110,32 +123,32 @@ describe('registry router', () => {
 
     it('lists everything with next_cursor null', async () => {
       const res = await request(app).get('/backbones').expect(200);
-      expect(res.body.success).toBe(true);
-      expect(res.body.items).toHaveLength(4);
-      expect(res.body.next_cursor).toBeNull();
+      expect(body(res).success).toBe(true);
+      expect(body(res).items).toHaveLength(4);
+      expect(body(res).next_cursor).toBeNull();
     });
 
     it('filters by org_id exactly', async () => {
       const res = await request(app).get('/backbones').query({ org_id: 'org1' }).expect(200);
-      expect((res.body.items as BackboneRecord[]).map((r) => r.system_id).sort()).toEqual(
+      expect((body(res).items ?? []).map((r) => r.system_id).sort()).toEqual(
         [created[0]!.system_id, created[2]!.system_id].sort(),
       );
     });
 
     it('pages with limit and cursor', async () => {
       const first = await request(app).get('/backbones').query({ limit: 3 }).expect(200);
-      expect(first.body.items).toHaveLength(3);
-      expect(typeof first.body.next_cursor).toBe('string');
-      const second = await request(app).get('/backbones').query({ limit: 3, cursor: first.body.next_cursor }).expect(200);
-      expect(second.body.items).toHaveLength(1);
-      expect(second.body.next_cursor).toBeNull();
-      const all = [...first.body.items, ...second.body.items] as BackboneRecord[];
+      expect(body(first).items).toHaveLength(3);
+      expect(typeof body(first).next_cursor).toBe('string');
+      const second = await request(app).get('/backbones').query({ limit: 3, cursor: body(first).next_cursor }).expect(200);
+      expect(body(second).items).toHaveLength(1);
+      expect(body(second).next_cursor).toBeNull();
+      const all = [...(body(first).items ?? []), ...(body(second).items ?? [])];
       expect(new Set(all.map((r) => r.system_id)).size).toBe(4);
     });
 
     it.each([['0'], ['501'], ['abc'], ['1.5'], ['']])('rejects limit=%p with 400', async (limit) => {
       const res = await request(app).get(`/backbones?limit=${limit}`).expect(400);
-      expect(res.body.details).toEqual([{ field: 'limit', reason: expect.any(String) }]);
+      expect(body(res).details).toEqual([{ field: 'limit', reason: anyString }]);
     });
 
     it('accepts limit at the bounds', async () => {
@@ -145,12 +158,12 @@ describe('registry router', () => {
 
     it('rejects a forged cursor with 400', async () => {
       const res = await request(app).get('/backbones').query({ cursor: 'garbage' }).expect(400);
-      expect(res.body.details).toEqual([{ field: 'cursor', reason: expect.any(String) }]);
+      expect(body(res).details).toEqual([{ field: 'cursor', reason: anyString }]);
     });
 
     it('rejects a repeated filter parameter with 400', async () => {
       const res = await request(app).get('/backbones?org_id=org1&org_id=org2').expect(400);
-      expect(res.body.details[0].field).toBe('org_id');
+      expect(body(res).details?.[0]?.field).toBe('org_id');
     });
   });
 
@@ -164,9 +177,9 @@ describe('registry router', () => {
       expect(del.text).toBe('');
 
       const missing = await request(app).get(`/backbones/${rec.system_id}`).expect(404);
-      expect(missing.body).toEqual({ success: false, error: expect.any(String) });
+      expect(missing.body).toEqual({ success: false, error: anyString });
       const again = await request(app).delete(`/backbones/${rec.system_id}`).expect(404);
-      expect(again.body.success).toBe(false);
+      expect(body(again).success).toBe(false);
     });
   });
 

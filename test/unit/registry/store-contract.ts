@@ -4,7 +4,7 @@ import {
   BackboneStoreUnavailableError,
 } from '../../../src/registry/types.js';
 import type { BackboneFilter, BackboneRecord, BackboneStore } from '../../../src/registry/types.js';
-import { newBackbone } from './fixtures.js';
+import { anyString, newBackbone } from './fixtures.js';
 
 /** Behaviour every BackboneStore implementation must share (SQLite now, MongoDB later). */
 export function describeBackboneStoreContract(name: string, makeStore: () => BackboneStore | Promise<BackboneStore>): void {
@@ -44,7 +44,7 @@ export function describeBackboneStoreContract(name: string, makeStore: () => Bac
     it('creates and returns the record with an ISO created_at', async () => {
       const rec = newBackbone();
       const created = await store.create(rec);
-      expect(created).toEqual({ ...rec, created_at: expect.any(String) });
+      expect(created).toEqual({ ...rec, created_at: anyString });
       expect(new Date(created.created_at).toISOString()).toBe(created.created_at);
       await expect(store.get(rec.system_id)).resolves.toEqual(created);
     });

@@ -1,0 +1,122 @@
+// A whole deployer in the test process, on the real parts: the API app and the Backbone Registry served over
+// loopback HTTP, a worker with the real activities (helm binary, test cluster, registry client over HTTP) on
+// a task queue of its own, all talking to the Temporal dev server scripts/test.sh started.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import express from 'express';
+import { createApp } from '../../src/api/app.js';
+import { createLogger } from '../../src/logger.js';
+import { BackboneDBClient } from '../../src/registry/client.js';
+import { createRegistryRouter } from '../../src/registry/router.js';
+import { SqliteBackboneStore } from '../../src/registry/sqlite-store.js';
+import { createDataConverter } from '../../src/temporal/data-converter.js';
+import { TemporalExchangeOperations } from '../../src/temporal/exchange-operations.js';
+import { createExchangeWorker } from '../../src/temporal/worker.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
+import { testEnv, uniqueName } from './env.js';
+
+export interface RegistryFaults {
+  /** Answer this many registry writes (POST) with 503 before letting them through; Infinity = always. */
+  failWrites: number;
+  writesSeen: number;
+}
+
+export interface Stack {
+  baseUrl: string;
+  client: Client;
+  taskQueue: string;
+  store: SqliteBackboneStore;
+  faults: RegistryFaults;
+  close(): Promise<void>;
+}
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((ok) => {
+    const server = app.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
+}
+
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed by an earlier suite in this jest worker process
+  }
+}
+
+export async function startStack(opts: { failRegistryWrites?: number } = {}): Promise<Stack> {
+  quietRuntime();
+  const env = testEnv();
+  const taskQueue = uniqueName('tq');
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'test');
+  const store = new SqliteBackboneStore(':memory:');
+  const faults: RegistryFaults = { failWrites: opts.failRegistryWrites ?? 0, writesSeen: 0 };
+
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const client = new Client({ connection, namespace: 'default', dataConverter: createDataConverter(env.payloadKeys) });
+
+  const api = createApp({
+    operations: new TemporalExchangeOperations(client, taskQueue),
+    kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    temporalNamespace: 'default',
+    logger,
+    registryStore: undefined,
+  });
+  // the registry is the real router over real storage; the fault switch sits in front of it like an outage would
+  const root = express();
+  root.use('/backbones', (req, res, next) => {
+    if (req.method === 'POST') {
+      faults.writesSeen++;
+      if (faults.writesSeen <= faults.failWrites) {
+        res.status(503).json({ success: false, error: 'registry is read-only for maintenance' });
+        return;
+      }
+    }
+    next();
+  });
+  root.use('/backbones', createRegistryRouter(store));
+  root.use(api);
+  const { server, url } = await listen(root);
+
+  const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
+  const worker: Worker = await createExchangeWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue,
+    payloadKeys: env.payloadKeys,
+    activities: {
+      helm: {
+        helmBin: env.helmBin,
+        source: { chart: env.chart },
+        baseValuesPath: resolve('values.yaml'),
+        timeoutSeconds: 60,
+        historyMax: 10,
+      },
+      kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
+      registry: new BackboneDBClient({ baseUrl: url, retries: 2, retryBaseDelayMs: 50 }),
+    },
+    shutdownGraceTime: '5 seconds',
+  });
+  const running = worker.run();
+
+  return {
+    baseUrl: url,
+    client,
+    taskQueue,
+    store,
+    faults,
+    async close() {
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections();
+      await connection.close();
+      await store.close();
+    },
+  };
+}

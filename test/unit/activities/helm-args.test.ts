@@ -1,0 +1,126 @@
+import { getValuesArgs, statusArgs, uninstallArgs, upgradeArgs, type UpgradeOptions } from '../../../activities/helm-args.js';
+
+const target = { kubeconfigPath: '/tmp/ned-kube-abc/kubeconfig.yaml', releaseName: 'nats-exchange-1', namespace: 'communication' };
+
+const upgrade = (over: Partial<UpgradeOptions> = {}): UpgradeOptions => ({
+  ...target,
+  source: { chart: 'nats', repoUrl: 'https://nats-io.github.io/k8s/helm/charts/', version: '1.2.6' },
+  valuesFiles: ['/srv/values.yaml', '/tmp/ned-values-x/overrides.yaml'],
+  install: true,
+  timeoutSeconds: 300,
+  historyMax: 10,
+  ...over,
+});
+
+/** The value following `flag` in argv, or undefined. */
+const valueOf = (args: string[], flag: string) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const valuesOf = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+
+describe('upgradeArgs', () => {
+  it('an install is `upgrade --install` with every option, in a stable order', () => {
+    expect(upgradeArgs(upgrade({ wait: 'watcher' }))).toEqual([
+      'upgrade',
+      'nats-exchange-1',
+      'nats',
+      '--install',
+      '--create-namespace',
+      '--kubeconfig',
+      '/tmp/ned-kube-abc/kubeconfig.yaml',
+      '--namespace',
+      'communication',
+      '--repo',
+      'https://nats-io.github.io/k8s/helm/charts/',
+      '--version',
+      '1.2.6',
+      '--values',
+      '/srv/values.yaml',
+      '--values',
+      '/tmp/ned-values-x/overrides.yaml',
+      '--reset-values',
+      '--timeout',
+      '300s',
+      '--history-max',
+      '10',
+      '--wait=watcher',
+      '--output',
+      'json',
+    ]);
+  });
+
+  it.each<[string, Partial<UpgradeOptions>, (args: string[]) => void]>([
+    ['an install creates the release and its namespace', {}, (a) => expect(a).toEqual(expect.arrayContaining(['--install', '--create-namespace']))],
+    ['an update never creates a release', { install: false }, (a) => expect(a.filter((x) => x === '--install' || x === '--create-namespace')).toEqual([])],
+    ['the repo URL is passed when set', {}, (a) => expect(valueOf(a, '--repo')).toBe('https://nats-io.github.io/k8s/helm/charts/')],
+    ['no --repo without a repo URL', { source: { chart: './charts/nats' } }, (a) => expect(a).not.toContain('--repo')],
+    ['the version is passed when set', {}, (a) => expect(valueOf(a, '--version')).toBe('1.2.6')],
+    ['no --version without a version', { source: { chart: 'nats', repoUrl: 'https://x' } }, (a) => expect(a).not.toContain('--version')],
+    ['values files keep their precedence order', {}, (a) => expect(valuesOf(a, '--values')).toEqual(['/srv/values.yaml', '/tmp/ned-values-x/overrides.yaml'])],
+    ['no values files means no --values', { valuesFiles: [] }, (a) => expect(a).not.toContain('--values')],
+    ['previous release values are always reset', { install: false }, (a) => expect(a).toContain('--reset-values')],
+    ['previous values are never reused', {}, (a) => expect(a).not.toContain('--reuse-values')],
+    ['the timeout is in seconds', { timeoutSeconds: 300 }, (a) => expect(valueOf(a, '--timeout')).toBe('300s')],
+    ['the history limit is passed', { historyMax: 5 }, (a) => expect(valueOf(a, '--history-max')).toBe('5')],
+    ['--wait=watcher only when waiting with the watcher', { wait: 'watcher' }, (a) => expect(a.filter((x) => x.startsWith('--wait'))).toEqual(['--wait=watcher'])],
+    ['--wait=legacy when asked', { wait: 'legacy' }, (a) => expect(a.filter((x) => x.startsWith('--wait'))).toEqual(['--wait=legacy'])],
+    ['no --wait when not waiting', { wait: undefined }, (a) => expect(a.some((x) => x.startsWith('--wait'))).toBe(false)],
+    ['output is JSON', {}, (a) => expect(valueOf(a, '--output')).toBe('json')],
+    ['the kubeconfig and namespace are passed', {}, (a) => [expect(valueOf(a, '--kubeconfig')).toBe(target.kubeconfigPath), expect(valueOf(a, '--namespace')).toBe('communication')]],
+    ['an oci chart reference is passed as is', { source: { chart: 'oci://registry.example.com/charts/nats' } }, (a) => expect(a[2]).toBe('oci://registry.example.com/charts/nats')],
+    ['no --set is ever used', {}, (a) => expect(a.some((x) => x.startsWith('--set'))).toBe(false)],
+  ])('%s', (_name, over, check) => {
+    check(upgradeArgs(upgrade(over)));
+  });
+
+  it.each<[string, string]>([
+    ['a release name with spaces and quotes', `x'; rm -rf / #"`],
+    ['a release name with a command substitution', '$(touch /tmp/pwned)'],
+  ])('%s stays a single argv entry without shell quoting', (_name, releaseName) => {
+    const args = upgradeArgs(upgrade({ releaseName }));
+    expect(args[1]).toBe(releaseName);
+    expect(args.filter((a) => a === releaseName)).toHaveLength(1);
+  });
+
+  it('a values path with spaces stays a single argv entry', () => {
+    const args = upgradeArgs(upgrade({ valuesFiles: ['/tmp/dir with space/values.yaml'] }));
+    expect(valueOf(args, '--values')).toBe('/tmp/dir with space/values.yaml');
+  });
+});
+
+describe('uninstallArgs', () => {
+  it('uninstalls with --ignore-not-found and a timeout', () => {
+    expect(uninstallArgs({ ...target, timeoutSeconds: 120 })).toEqual([
+      'uninstall',
+      'nats-exchange-1',
+      '--kubeconfig',
+      '/tmp/ned-kube-abc/kubeconfig.yaml',
+      '--namespace',
+      'communication',
+      '--ignore-not-found',
+      '--timeout',
+      '120s',
+    ]);
+  });
+
+  it.each<[string, boolean | undefined, boolean]>([
+    ['waits when asked', true, true],
+    ['does not wait when wait is false', false, false],
+    ['does not wait by default', undefined, false],
+  ])('%s', (_name, wait, expected) => {
+    expect(uninstallArgs({ ...target, timeoutSeconds: 60, wait }).includes('--wait')).toBe(expected);
+  });
+});
+
+describe('read-only verbs', () => {
+  it.each<[string, () => string[], string[]]>([
+    ['statusArgs asks for JSON status', () => statusArgs(target), ['status', 'nats-exchange-1']],
+    ['getValuesArgs asks for the user-supplied values as JSON', () => getValuesArgs(target), ['get', 'values', 'nats-exchange-1']],
+  ])('%s', (_name, build, head) => {
+    const args = build();
+    expect(args.slice(0, head.length)).toEqual(head);
+    expect(args.slice(head.length)).toEqual(['--kubeconfig', target.kubeconfigPath, '--namespace', 'communication', '--output', 'json']);
+    expect(args).not.toContain('--all');
+  });
+});
