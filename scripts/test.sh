@@ -46,7 +46,9 @@ npx tsc --noEmit -p tsconfig.json
 echo "[test] lint" >&2
 npx eslint .
 echo "[test] jest (unit, workflow, e2e)" >&2
-NODE_OPTIONS=--experimental-vm-modules npx jest --ci "$@"
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$state/jest.json" "$@"
+# one plain closing line that any reader of the log understands
+node -e 'const r=require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$state/jest.json"
 
 leftover="$(find "$TMPDIR" -name 'ned-kube-*' | wc -l)"
 if [[ "$leftover" != 0 ]]; then

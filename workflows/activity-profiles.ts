@@ -1,6 +1,6 @@
 // Activity option profiles: helm calls are long, heartbeat and can be cancelled; registry calls are short and
 // retried; compensations try harder because a failed undo leaves a release nobody owns.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_ACTIVITY_FAILURES } from './shared.js';
 
@@ -8,6 +8,8 @@ const helmProfile: ActivityOptions = {
   // helm's own --timeout (default 300 s) bounds the run; this adds room for chart download and cleanup
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
+  // a cancelled helm must have exited (and released the release lock) before compensation runs helm again
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
 };
 

@@ -1,7 +1,7 @@
 // Builds the worker that runs the exchange workflows and their activities: real helm, real registry client.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createDataConverter } from './data-converter.js';
 
@@ -18,7 +18,7 @@ let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundling (webpack) takes seconds; one bundle serves every worker in the process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: undefined });
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
   return bundlePromise;
 }
 

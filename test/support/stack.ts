@@ -47,7 +47,14 @@ function quietRuntime(): void {
   }
 }
 
-export async function startStack(opts: { failRegistryWrites?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  failRegistryWrites?: number;
+  /** helm --wait strategy; with no kubelet a StatefulSet never becomes ready, so helm blocks until cancelled. */
+  helmWait?: 'watcher' | 'legacy';
+  helmTimeoutSeconds?: number;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const env = testEnv();
   const taskQueue = uniqueName('tq');
@@ -93,7 +100,8 @@ export async function startStack(opts: { failRegistryWrites?: number } = {}): Pr
         helmBin: env.helmBin,
         source: { chart: env.chart },
         baseValuesPath: resolve('values.yaml'),
-        timeoutSeconds: 60,
+        timeoutSeconds: opts.helmTimeoutSeconds ?? 60,
+        wait: opts.helmWait,
         historyMax: 10,
       },
       kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,

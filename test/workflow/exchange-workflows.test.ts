@@ -1,0 +1,191 @@
+// The workflows on a real Temporal server with the real activities (helm, test cluster, registry over HTTP):
+// retries, compensation, cancellation, update merging, idempotent removal, and what history holds.
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
+import { uniqueName } from '../support/env.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
+import { expandDottedKeys } from '../../activities/values.js';
+import { resolveKubeconfig } from '../../activities/kubeconfig.js';
+
+function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInput {
+  return {
+    systemId: randomUUID(),
+    kubeconfig: resolveKubeconfig(testKubeconfig()).minimal,
+    releaseName: uniqueName('wf'),
+    namespace: uniqueName('ns'),
+    helmValues: expandDottedKeys(overrides),
+    orgIds: ['org001'],
+    clusterId: 'local',
+    name: 'workflow test',
+    metadata: {},
+  };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('deployExchange, updateExchange and removeExchange on a real Temporal server', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ failRegistryWrites: 0 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const start = (type: string, input: { systemId: string } & Record<string, unknown>) =>
+    stack.client.workflow.start(type, { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
+
+  it('retries a registration the registry refused for a while, then succeeds', async () => {
+    stack.faults.failWrites = 3; // the client makes 3 tries per activity attempt: attempt 1 fails, attempt 2 passes
+    stack.faults.writesSeen = 0;
+    const input = deployInput({ 'config.jetstream.enabled': true });
+    const handle = await start('deployExchange', { ...input });
+    const result = await handle.result();
+    stack.faults.failWrites = 0;
+    expect(result).toMatchObject({ systemId: input.systemId, releaseName: input.releaseName, publicUrl: `https://127.0.0.1/nats/${input.releaseName}` });
+    expect(stack.faults.writesSeen).toBe(4);
+    const history = await handle.fetchHistory();
+    const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    expect(Math.max(...started.map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0))).toBe(2);
+    expect(await stack.store.get(input.systemId)).not.toBeNull();
+    expect(await helmReleaseNames(input.namespace)).toEqual([input.releaseName]);
+    const progress = await handle.query<Progress>('progress');
+    expect(progress).toMatchObject({ operation: 'deploy', status: 'succeeded', step: 'done', lastError: null });
+  });
+
+  it('keeps the kubeconfig token out of the history in the clear', async () => {
+    const input = deployInput();
+    const handle = await start('deployExchange', { ...input });
+    await handle.result();
+    const raw = JSON.stringify(await handle.fetchHistory());
+    const rawBytes = Buffer.from(raw).toString('base64');
+    expect(raw).not.toContain(testKubeconfigToken());
+    expect(rawBytes).not.toContain(Buffer.from(testKubeconfigToken()).toString('base64'));
+    // the client's codec decodes what the server holds: the workflow input is intact
+    const described = await handle.describe();
+    expect(described.type).toBe('deployExchange');
+  });
+
+  it('when registration fails for good, uninstalls the release and fails with RegistrationFailed', async () => {
+    stack.faults.failWrites = Number.POSITIVE_INFINITY;
+    try {
+      const input = deployInput({ 'config.jetstream.enabled': true });
+      const handle = await start('deployExchange', { ...input });
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe('RegistrationFailed');
+      expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ step: 'register', causeType: 'RegistryUnavailable', compensated: ['helm-uninstall'] });
+      expect(await helmReleaseNames(input.namespace)).toEqual([]);
+      expect(await stack.store.get(input.systemId)).toBeNull();
+      const progress = await handle.query<Progress>('progress');
+      expect(progress.status).toBe('failed');
+      expect(progress.lastError).toContain('HTTP 503');
+    } finally {
+      stack.faults.failWrites = 0;
+    }
+  });
+
+  it('update merges new overrides over the release’s current ones and leaves the registry alone', async () => {
+    const input = deployInput({ 'config.jetstream.enabled': true, 'config.jetstream.fileStore.pvc.size': '5Gi' });
+    await (await start('deployExchange', { ...input })).result();
+    const before = await stack.store.get(input.systemId);
+    const update = await start('updateExchange', {
+      systemId: input.systemId,
+      kubeconfig: input.kubeconfig,
+      releaseName: input.releaseName,
+      namespace: input.namespace,
+      helmValues: expandDottedKeys({ 'config.cluster.enabled': true, 'config.cluster.replicas': 5, 'promExporter.enabled': true }),
+    });
+    expect(await update.result()).toMatchObject({ revision: 2 });
+    expect(await helmValues(input.releaseName, input.namespace)).toMatchObject({
+      config: { jetstream: { enabled: true, fileStore: { pvc: { size: '5Gi' } } }, cluster: { enabled: true, replicas: 5 } },
+      promExporter: { enabled: true },
+    });
+    // a second update that only touches replicas keeps the exporter and JetStream
+    const again = await start('updateExchange', {
+      systemId: input.systemId,
+      kubeconfig: input.kubeconfig,
+      releaseName: input.releaseName,
+      namespace: input.namespace,
+      helmValues: expandDottedKeys({ 'config.cluster.replicas': 3 }),
+    });
+    expect(await again.result()).toMatchObject({ revision: 3 });
+    expect(await helmValues(input.releaseName, input.namespace)).toMatchObject({
+      config: { jetstream: { enabled: true }, cluster: { enabled: true, replicas: 3 } },
+      promExporter: { enabled: true },
+    });
+    expect(await stack.store.get(input.systemId)).toEqual(before);
+  });
+
+  it('update of a release that does not exist fails without installing it', async () => {
+    const input = deployInput();
+    const err = await (
+      await start('updateExchange', { systemId: input.systemId, kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace, helmValues: {} })
+    )
+      .result()
+      .catch((e: unknown) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('UpdateFailed');
+    expect(cause.message).toContain(`Helm upgrade failed for release '${input.releaseName}'`);
+    expect(cause.details?.[0]).toMatchObject({ causeType: 'ReleaseNotFound' });
+    expect(await helmReleaseNames(input.namespace)).toEqual([]);
+  });
+
+  it('remove uninstalls and deregisters; removing again is a no-op success', async () => {
+    const input = deployInput();
+    await (await start('deployExchange', { ...input })).result();
+    const ref = { systemId: input.systemId, kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
+    expect(await (await start('removeExchange', ref)).result()).toMatchObject({ releaseUninstalled: true, recordDeleted: true });
+    expect(await helmReleaseNames(input.namespace)).toEqual([]);
+    expect(await stack.store.get(input.systemId)).toBeNull();
+    expect(await (await start('removeExchange', ref)).result()).toMatchObject({ releaseUninstalled: false, recordDeleted: false });
+  });
+});
+
+describe('a deploy that waits on pods that never become ready (no kubelet)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 600 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers the progress query while helm runs, and on cancellation kills helm and uninstalls the release', async () => {
+    const input = deployInput();
+    const handle = await stack.client.workflow.start('deployExchange', { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
+    // helm has created the release and is now waiting for the StatefulSet
+    await waitFor('release to appear', async () => ((await helmReleaseNames(input.namespace)).includes(input.releaseName) ? true : undefined));
+    const progress = await handle.query<Progress>('progress');
+    expect(progress).toMatchObject({ operation: 'deploy', step: 'helm-install', status: 'running' });
+    // heartbeats keep arriving while helm blocks
+    await waitFor('a heartbeat', async () => {
+      const d = await handle.describe();
+      return (d.raw.pendingActivities ?? []).some((a) => a.heartbeatDetails) ? true : undefined;
+    });
+
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    // compensation ran to the end despite the cancellation
+    expect(await helmReleaseNames(input.namespace)).toEqual([]);
+    expect(await stack.store.get(input.systemId)).toBeNull();
+    const after = await handle.query<Progress>('progress');
+    expect(after.status).toBe('failed');
+    expect(after.attempts['helm-uninstall']).toBe(1);
+  });
+});
