@@ -29,7 +29,7 @@ export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<Hel
   const verb = args[0] ?? 'helm';
   const started = Date.now();
   const timer = o.heartbeat
-    ? setInterval(() => o.heartbeat?.({ verb, runningForSeconds: Math.round((Date.now() - started) / 1000) }), o.heartbeatIntervalMs ?? 5000)
+    ? setInterval(() => o.heartbeat?.({ verb, runningForSeconds: Math.round((Date.now() - started) / 1000) }), o.heartbeatIntervalMs ?? 2000)
     : undefined;
   try {
     const result = await execa(o.helmBin, args, {
@@ -47,7 +47,9 @@ export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<Hel
     const seconds = (Date.now() - started) / 1000;
     if (result.isCanceled) {
       o.onFinished?.(verb, 'error', seconds);
-      throw ApplicationFailure.retryable(`helm ${verb} was cancelled`, 'HelmCancelled');
+      // the signal's reason is the activity's CancelledFailure: rethrowing it reports the activity as cancelled
+      const reason: unknown = o.signal?.reason;
+      throw reason instanceof Error ? reason : ApplicationFailure.retryable(`helm ${verb} was cancelled`, 'HelmCancelled');
     }
     if (result.failed) {
       o.onFinished?.(verb, 'error', seconds);

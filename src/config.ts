@@ -42,9 +42,29 @@ const EnvSchema = z.object({
   REGISTRY_DB_PATH: z.string().default('data/registry.sqlite'),
   /** Serve /backbones from this process; turn off when an external registry is used. */
   REGISTRY_SERVE: flag('true'),
+  /** When set, the registry store is MongoDB (official driver) instead of the embedded SQLite file. */
+  MONGODB_URI: z.string().optional(),
+  MONGODB_DB: z.string().default('backbone'),
+
+  /** Bearer tokens accepted by the API, comma-separated; hashed at start and never kept in the clear. */
+  API_TOKENS: z.string().optional(),
+  /** The same, given as SHA-256 hex digests (preferred in production: the config holds no usable token). */
+  API_TOKEN_SHA256: z.string().optional(),
+  /** Browser origins allowed to call the codec endpoints (the Temporal Web UI), comma-separated. */
+  CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
+  BODY_LIMIT: z.string().default('1mb'),
+  /** Hosts, IPs or CIDRs a kubeconfig's server may point at, comma-separated; empty = any. */
+  KUBE_SERVER_ALLOWLIST: z.string().default(''),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
+
+function list(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -84,6 +104,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
     kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES },
     kubeconfigTempDir: e.KUBECONFIG_TEMP_DIR,
+    auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256) },
+    codecCorsOrigins: list(e.CODEC_CORS_ORIGINS),
+    bodyLimit: e.BODY_LIMIT,
+    kubeServerAllowlist: list(e.KUBE_SERVER_ALLOWLIST),
+    mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     registry: {
       url: (e.REGISTRY_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
       token: e.REGISTRY_TOKEN,

@@ -7,7 +7,8 @@ import { NON_RETRYABLE_ACTIVITY_FAILURES } from './shared.js';
 const helmProfile: ActivityOptions = {
   // helm's own --timeout (default 300 s) bounds the run; this adds room for chart download and cleanup
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  // cancellation reaches an activity with a heartbeat reply; the SDK throttles heartbeats to 80% of this
+  heartbeatTimeout: '10 seconds',
   // a cancelled helm must have exited (and released the release lock) before compensation runs helm again
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },

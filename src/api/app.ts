@@ -1,11 +1,16 @@
 // The Express app factory: builds the app without listening, so tests drive it with supertest and the
 // entrypoint decides where it listens.
 import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { PayloadCodec } from '@temporalio/common';
 import type { KubeconfigPolicy } from '../../activities/kubeconfig.js';
 import type { BackboneStore } from '../registry/types.js';
 import { createRegistryRouter } from '../registry/router.js';
 import type { ExchangeOperations } from '../temporal/exchange-operations.js';
+import { requireBearer, TokenVerifier } from './auth.js';
+import { createCodecRouter } from './codec-routes.js';
 import { errorHandler, notFound, sendError } from './errors.js';
 import { createExchangeRouter } from './exchange-routes.js';
 
@@ -18,6 +23,12 @@ export interface AppDeps {
   temporalNamespace: string;
   logger: Logger;
   bodyLimit?: string;
+  /** Bearer tokens; when none are configured the API is open (development). */
+  auth?: TokenVerifier;
+  /** When given, the Temporal codec server endpoints are served at /codec. */
+  codec?: { codec: PayloadCodec; corsOrigins: string[] };
+  /** Readiness checks by name (Temporal, registry store); each rejects when its dependency is down. */
+  readiness?: Record<string, () => Promise<unknown>>;
 }
 
 /** Bodies are JSON only: anything else is refused before a parser sees it. */
@@ -29,16 +40,64 @@ const jsonOnly: RequestHandler = (req, res, next) => {
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const auth = deps.auth ?? new TokenVerifier({});
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(jsonOnly);
-  app.use(express.json({ limit: deps.bodyLimit ?? '1mb', strict: true }));
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // bodies carry kubeconfigs: only method, path, status and timing are logged
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    for (const [name, check] of Object.entries(deps.readiness ?? {})) {
+      try {
+        await withTimeout(check(), 3000);
+        checks[name] = 'ok';
+      } catch (err) {
+        ready = false;
+        checks[name] = `unavailable: ${(err as Error).message.slice(0, 200)}`;
+      }
+    }
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  if (deps.codec) {
+    // the Web UI calls the codec from the browser: CORS preflight must pass before authentication applies
+    app.use('/codec', createCodecRouter(deps.codec.codec, deps.codec.corsOrigins, requireBearer(auth), deps.bodyLimit ?? '4mb'));
+  }
+  app.use(requireBearer(auth));
+  app.use(jsonOnly);
+  app.use(express.json({ limit: deps.bodyLimit ?? '1mb', strict: true }));
   app.use('/exchange', createExchangeRouter(deps));
   if (deps.registryStore) app.use('/backbones', createRegistryRouter(deps.registryStore));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((ok, fail) => {
+    const t = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        ok(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        fail(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

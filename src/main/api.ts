@@ -3,10 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { SqliteBackboneStore } from '../registry/sqlite-store.js';
-import { createDataConverter } from '../temporal/data-converter.js';
+import { createCodec, createDataConverter } from '../temporal/data-converter.js';
+import { TokenVerifier } from '../api/auth.js';
 import { TemporalExchangeOperations } from '../temporal/exchange-operations.js';
 import { requirePayloadKeys } from './payload-keys.js';
 
@@ -22,6 +23,11 @@ async function main(): Promise<void> {
     if (config.registry.dbPath !== ':memory:') mkdirSync(dirname(config.registry.dbPath), { recursive: true });
     store = new SqliteBackboneStore(config.registry.dbPath);
   }
+  const auth = new TokenVerifier({ tokens: config.auth.tokens, sha256Hex: config.auth.tokenSha256 });
+  if (!auth.enabled) {
+    if (config.env === 'production') throw new ConfigError('API_TOKENS or API_TOKEN_SHA256 is required when NODE_ENV=production');
+    logger.warn('no API tokens configured: the API accepts unauthenticated requests (development only)');
+  }
   const app = createApp({
     operations: new TemporalExchangeOperations(client, config.temporal.taskQueue),
     registryStore: store,
@@ -29,6 +35,13 @@ async function main(): Promise<void> {
     temporalUiUrl: config.temporal.uiUrl,
     temporalNamespace: config.temporal.namespace,
     logger,
+    bodyLimit: config.bodyLimit,
+    auth,
+    codec: { codec: createCodec(payloadKeys), corsOrigins: config.codecCorsOrigins },
+    readiness: {
+      temporal: () => connection.healthService.check({}),
+      ...(store ? { registry: () => store.ping() } : {}),
+    },
   });
   const server = app.listen(config.port, config.host, () => {
     logger.info({ host: config.host, port: config.port, temporal: config.temporal.address, registry: store ? config.registry.dbPath : config.registry.url }, 'api listening');

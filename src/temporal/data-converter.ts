@@ -1,7 +1,21 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec, parseEncryptionKeys } from './encryption-codec.js';
 
-/** The one data converter used by the API's client, the worker and the tests: every payload encrypted. */
+/** Every payload encrypted, failure messages too; the same for the API's client, the worker and tests. */
 export function createDataConverter(payloadKeys: string): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(parseEncryptionKeys(payloadKeys))] };
+  // given as a module path: the worker loads it inside the workflow sandbox as well
+  return { payloadCodecs: [createCodec(payloadKeys)], failureConverterPath: siblingModule('failure-converter.cjs') };
+}
+
+export function createCodec(payloadKeys: string): EncryptionCodec {
+  return new EncryptionCodec(parseEncryptionKeys(payloadKeys));
+}
+
+
+function siblingModule(name: string): string {
+  const p = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  if (!existsSync(p)) throw new Error(`${p} not found (npm run build copies it into dist/)`);
+  return p;
 }

@@ -1,0 +1,336 @@
+// The deployment files (docker-compose.yml, Dockerfile, .dockerignore) must agree with the code they run:
+// the environment variables src/config.ts reads, its default port, the entrypoints' source files, the
+// search attributes scripts/temporal-dev.sh registers and the helm version scripts/toolchain.sh builds.
+import { dirname } from 'node:path';
+import {
+  commandList,
+  configEnvKeys,
+  configNumericDefault,
+  copyTarget,
+  dependsOn,
+  dockerignorePatterns,
+  execForm,
+  instructions,
+  isIgnored,
+  joinPosix,
+  loadCompose,
+  parseDockerfile,
+  portMappings,
+  readRepoFile,
+  repoFileExists,
+  searchAttributeLoop,
+  serviceEnv,
+  stageCopies,
+  stageEnv,
+  substitute,
+  volumeMounts,
+  type ComposeFile,
+  type ComposeService,
+  type Dockerfile,
+  type Stage,
+} from './deploy-files.js';
+
+/**
+ * Variables the deployment may set although src/config.ts does not read them (yet).
+ * MONGODB_URI (MongoDB registry store) and API_TOKENS (API bearer tokens) are being added to config.ts;
+ * remove them from here once EnvSchema has them.
+ */
+const NOT_YET_IN_CONFIG = new Set(['MONGODB_URI', 'API_TOKENS']);
+/** Read by helm or the OS in the image, not by the application. */
+const IMAGE_ONLY_ENV = new Set(['HOME', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME']);
+
+const configSource = readRepoFile('src/config.ts');
+const configKeys = new Set(configEnvKeys(configSource));
+const defaultPort = configNumericDefault(configSource, 'PORT');
+const compose: ComposeFile = loadCompose(readRepoFile('docker-compose.yml'));
+const services = compose.services;
+const dockerfile: Dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
+const runtime: Stage = dockerfile.stages.at(-1)!;
+const tsconfig = JSON.parse(readRepoFile('tsconfig.json')) as { compilerOptions: { outDir: string; rootDir: string } };
+const tsconfigBuild = JSON.parse(readRepoFile('tsconfig.build.json')) as { include: string[] };
+
+function service(name: string): ComposeService {
+  const s = services[name];
+  if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
+  return s;
+}
+
+/** `host:port` → its parts; throws on anything else. */
+function hostPort(address: string): { host: string; port: number } {
+  const m = /^([a-z0-9.-]+):(\d+)$/i.exec(address);
+  if (!m) throw new Error(`not host:port: ${address}`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** Services running the Temporal server (the auto-setup image). */
+const temporalServers = Object.entries(services)
+  .filter(([, s]) => s.image?.startsWith('temporalio/auto-setup:'))
+  .map(([n]) => n);
+
+/** Final WORKDIR of the runtime stage. */
+function runtimeWorkdir(): string {
+  let wd = '/';
+  for (const i of instructions(runtime, 'WORKDIR')) wd = i.args.startsWith('/') ? i.args : joinPosix(wd, i.args);
+  return wd;
+}
+
+/**
+ * The repository source file a `node <script>` command in the runtime image runs: the script must lie in the
+ * folder the runtime stage copies from the build stage's tsc outDir; tsconfig rootDir maps it back to a .ts file.
+ */
+function sourceOfScript(script: string): string {
+  const abs = joinPosix(runtimeWorkdir(), script);
+  const outDir = tsconfig.compilerOptions.outDir.replace(/^\.\//, '').replace(/\/$/, '');
+  const copy = stageCopies(runtime).find((c) => c.from && c.sources.some((s) => s.endsWith(`/${outDir}`)) && abs.startsWith(`${c.dest.replace(/\/$/, '')}/`));
+  if (!copy) throw new Error(`${script} is not inside the compiled ${outDir}/ the runtime stage copies`);
+  const inOutDir = abs.slice(copy.dest.replace(/\/$/, '').length + 1);
+  const source = joinPosix(tsconfig.compilerOptions.rootDir, inOutDir).slice(1).replace(/\.js$/, '.ts');
+  const top = source.split('/')[0]!;
+  if (!tsconfigBuild.include.includes(top)) throw new Error(`${source} is outside tsconfig.build.json include (${tsconfigBuild.include.join(', ')})`);
+  return source;
+}
+
+/** `node <script>` → script. */
+function nodeScript(command: string[]): string {
+  expect(command[0]).toBe('node');
+  const script = command.slice(1).find((a) => !a.startsWith('-'));
+  if (!script) throw new Error(`no script in ${command.join(' ')}`);
+  return script;
+}
+
+describe('config.ts reader (what the compose checks compare against)', () => {
+  it('finds the EnvSchema keys, flag() ones included, and the default port', () => {
+    expect(configKeys.size).toBeGreaterThanOrEqual(20);
+    for (const k of ['NODE_ENV', 'HOST', 'PORT', 'TEMPORAL_ADDRESS', 'PAYLOAD_KEYS', 'REGISTRY_URL', 'REGISTRY_SERVE', 'KUBECONFIG_ALLOW_EXEC']) {
+      expect(configKeys).toContain(k);
+    }
+    expect(configKeys).not.toContain('EnvSchema');
+    expect(defaultPort).toBe(9000);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('is a compose-spec file (no version key) with the whole stack', () => {
+    expect(compose).not.toHaveProperty('version');
+    for (const name of ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'mongodb', 'api', 'worker']) {
+      expect(Object.keys(services)).toContain(name);
+    }
+    expect(temporalServers).toEqual(['temporal']);
+  });
+
+  it('every depends_on names an existing service with a valid condition; service_healthy targets have a healthcheck', () => {
+    const dockerfileHasHealthcheck = instructions(runtime, 'HEALTHCHECK').some((h) => !/^NONE$/i.test(h.args));
+    let edges = 0;
+    for (const [name, svc] of Object.entries(services)) {
+      for (const [dep, condition] of Object.entries(dependsOn(svc))) {
+        edges++;
+        expect({ service: name, dependsOn: dep, exists: dep in services }).toEqual({ service: name, dependsOn: dep, exists: true });
+        expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(condition);
+        if (condition === 'service_healthy') {
+          const target = service(dep);
+          const hasCheck = target.healthcheck?.disable !== true && (target.healthcheck?.test !== undefined || (target.build !== undefined && dockerfileHasHealthcheck));
+          expect({ service: name, dependsOn: dep, healthcheck: hasCheck }).toEqual({ service: name, dependsOn: dep, healthcheck: true });
+        }
+      }
+    }
+    expect(edges).toBeGreaterThan(5);
+  });
+
+  it('api and worker set only variables the config reads', () => {
+    const known = new Set([...configKeys, ...NOT_YET_IN_CONFIG]);
+    for (const name of ['api', 'worker']) {
+      const keys = Object.keys(serviceEnv(service(name)));
+      expect(keys.length).toBeGreaterThan(3);
+      expect({ service: name, unknown: keys.filter((k) => !known.has(k)) }).toEqual({ service: name, unknown: [] });
+    }
+  });
+
+  it('api and worker run the same image built from this repo, with the entrypoints that exist in src/', () => {
+    const api = service('api');
+    const worker = service('worker');
+    expect(api.build).toBeDefined();
+    expect(worker.image).toBe(api.image);
+    expect(worker.build).toEqual(api.build);
+    const apiScript = nodeScript(commandList(api.command));
+    const workerScript = nodeScript(commandList(worker.command));
+    expect(sourceOfScript(apiScript)).toBe('src/main/api.ts');
+    expect(sourceOfScript(workerScript)).toBe('src/main/worker.ts');
+    for (const s of [apiScript, workerScript]) expect(repoFileExists(sourceOfScript(s))).toBe(true);
+  });
+
+  it('api listens on 0.0.0.0 at the config default port and publishes it as such', () => {
+    const api = service('api');
+    const env = serviceEnv(api);
+    expect(env.HOST).toBe('0.0.0.0');
+    const containerPort = env.PORT === undefined ? defaultPort : Number(env.PORT);
+    expect(containerPort).toBe(defaultPort);
+    expect(portMappings(api)).toContainEqual({ published: defaultPort, target: containerPort });
+  });
+
+  it('api and worker reach Temporal at the temporal service port 7233, in the namespace auto-setup creates', () => {
+    const temporal = service('temporal');
+    expect(portMappings(temporal).map((p) => p.target)).toContain(7233);
+    const namespaces = new Set<string>([serviceEnv(temporal).DEFAULT_NAMESPACE ?? 'default']);
+    for (const name of ['api', 'worker', 'temporal-setup']) {
+      const env = serviceEnv(service(name));
+      expect(env.TEMPORAL_ADDRESS).toBeDefined();
+      expect(hostPort(env.TEMPORAL_ADDRESS!)).toEqual({ host: 'temporal', port: 7233 });
+      namespaces.add(env.TEMPORAL_NAMESPACE ?? 'default');
+    }
+    expect([...namespaces]).toHaveLength(1);
+  });
+
+  it('api and worker share the payload keys, and compose refuses to start without them', () => {
+    const apiKeys = serviceEnv(service('api')).PAYLOAD_KEYS;
+    const workerKeys = serviceEnv(service('worker')).PAYLOAD_KEYS;
+    expect(apiKeys).toMatch(/^\$\{PAYLOAD_KEYS:\?[^}]*\}$/);
+    expect(workerKeys).toBe(apiKeys);
+  });
+
+  it("worker's REGISTRY_URL is the api service's container port, and the worker does not serve a registry", () => {
+    const api = service('api');
+    const env = serviceEnv(service('worker'));
+    const url = new URL(env.REGISTRY_URL!);
+    expect(url.protocol).toBe('http:');
+    expect(url.hostname).toBe('api');
+    expect(Number(url.port || 80)).toBe(Number(serviceEnv(api).PORT ?? defaultPort));
+    expect(portMappings(api).map((p) => p.target)).toContain(Number(url.port));
+    expect(env.REGISTRY_SERVE).toBe('false');
+  });
+
+  it('the api keeps its SQLite registry on a declared volume mounted at the REGISTRY_DB_PATH folder', () => {
+    const api = service('api');
+    const dbPath = serviceEnv(api).REGISTRY_DB_PATH ?? stageEnv(runtime).REGISTRY_DB_PATH;
+    expect(dbPath).toBeDefined();
+    const mount = volumeMounts(api).find((v) => v.target === dirname(dbPath!));
+    expect(mount?.source).toBeDefined();
+    expect(Object.keys(compose.volumes ?? {})).toContain(mount!.source);
+  });
+
+  it('every named volume a service mounts is declared', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const named = Object.values(services)
+      .flatMap((s) => volumeMounts(s))
+      .map((v) => v.source)
+      .filter((s): s is string => s !== undefined && !s.startsWith('.') && !s.startsWith('/'));
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    for (const v of named) expect(declared).toContain(v);
+  });
+
+  it("temporal-ui talks to temporal:7233 and decodes payloads through the api's host-visible /codec", () => {
+    const ui = serviceEnv(service('temporal-ui'));
+    expect(hostPort(ui.TEMPORAL_ADDRESS!)).toEqual({ host: 'temporal', port: 7233 });
+    const codec = new URL(ui.TEMPORAL_CODEC_ENDPOINT!);
+    expect(['localhost', '127.0.0.1']).toContain(codec.hostname);
+    const apiPublished = portMappings(service('api')).map((p) => p.published);
+    expect(apiPublished).toContain(Number(codec.port));
+    expect(codec.pathname).toBe('/codec');
+    expect(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
+    // the API's links into the UI use the UI's published port
+    const uiUrl = new URL(serviceEnv(service('api')).TEMPORAL_UI_URL!);
+    expect(portMappings(service('temporal-ui')).map((p) => p.published)).toContain(Number(uiUrl.port));
+  });
+
+  it('temporal-setup registers exactly the search attributes scripts/temporal-dev.sh registers', () => {
+    const setup = service('temporal-setup');
+    const script = [...commandList(setup.entrypoint), ...commandList(setup.command)].join('\n');
+    const fromCompose = searchAttributeLoop(script);
+    const fromDevScript = searchAttributeLoop(readRepoFile('scripts/temporal-dev.sh'));
+    expect(fromDevScript.length).toBeGreaterThanOrEqual(6);
+    expect([...fromCompose].sort()).toEqual([...fromDevScript].sort());
+    for (const sa of fromCompose) expect(sa).toMatch(/^[A-Za-z]\w*=(Keyword|KeywordList|Text|Int|Double|Bool|Datetime)$/);
+    expect(script).toMatch(/temporal operator search-attribute create/);
+  });
+});
+
+describe('Dockerfile', () => {
+  const env = stageEnv(runtime);
+  const copies = stageCopies(runtime);
+
+  it('runs on node:20 Debian slim (glibc for the Temporal native module)', () => {
+    expect(runtime.image).toBe('node:20-bookworm-slim');
+    expect(dockerfile.stages.filter((s) => s.name === 'build').map((s) => s.image)).toEqual(['node:20-bookworm-slim']);
+  });
+
+  it('copies values.yaml to /app/values.yaml and points BASE_VALUES_PATH at it', () => {
+    const copy = copies.find((c) => !c.from && c.sources.includes('values.yaml'));
+    expect(copy).toBeDefined();
+    expect(copyTarget(copy!, 'values.yaml')).toBe('/app/values.yaml');
+    expect(env.BASE_VALUES_PATH).toBe('/app/values.yaml');
+    expect(repoFileExists('values.yaml')).toBe(true);
+  });
+
+  it('runs as a non-root user', () => {
+    const users = instructions(runtime, 'USER');
+    expect(users.length).toBeGreaterThan(0);
+    const user = users.at(-1)!.args.split(':')[0]!;
+    expect(['root', '0', '']).not.toContain(user);
+    const userIdx = runtime.instructions.indexOf(users.at(-1)!);
+    const cmdIdx = runtime.instructions.findIndex((i) => i.keyword === 'CMD');
+    expect(userIdx).toBeLessThan(cmdIdx);
+  });
+
+  it('defaults to the API entrypoint, the same command compose runs for api', () => {
+    const cmd = instructions(runtime, 'CMD').map((i) => execForm(i.args));
+    expect(cmd).toHaveLength(1);
+    expect(sourceOfScript(nodeScript(cmd[0]!))).toBe('src/main/api.ts');
+    expect(commandList(service('api').command)).toEqual(cmd[0]);
+  });
+
+  it('sets only variables the config (or helm/OS) reads, with the production values', () => {
+    const unknown = Object.keys(env).filter((k) => !configKeys.has(k) && !IMAGE_ONLY_ENV.has(k));
+    expect(unknown).toEqual([]);
+    expect(env.NODE_ENV).toBe('production');
+    expect(env.HOST).toBe('0.0.0.0');
+    expect(env.REGISTRY_DB_PATH).toMatch(/^\/data\//);
+    expect(instructions(runtime, 'VOLUME').map((v) => v.args)).toContain(dirname(env.REGISTRY_DB_PATH!));
+    for (const k of ['HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME']) expect(env[k]).toMatch(new RegExp(`^${env.HOME}/`));
+  });
+
+  it('exposes the config default port and health-checks /healthz, which the app serves', () => {
+    expect(instructions(runtime, 'EXPOSE').map((e) => Number(e.args))).toEqual([defaultPort]);
+    const health = instructions(runtime, 'HEALTHCHECK');
+    expect(health).toHaveLength(1);
+    expect(health[0]!.args).toMatch(/CMD \["node",/);
+    expect(health[0]!.args).toContain('/healthz');
+    expect(readRepoFile('src/api/app.ts')).toMatch(/app\.get\('\/healthz'/);
+  });
+
+  it('installs helm, built from source at the toolchain version, at HELM_BIN', () => {
+    const toolchainVersion = /^HELM_VERSION="\$\{HELM_VERSION:-([^}]+)\}"/m.exec(readRepoFile('scripts/toolchain.sh'))?.[1];
+    expect(toolchainVersion).toBeDefined();
+    expect(dockerfile.globalArgs.HELM_VERSION).toBe(toolchainVersion);
+    const helmStage = dockerfile.stages.find((s) => instructions(s, 'RUN').some((r) => r.args.includes('go install')));
+    expect(helmStage?.image).toMatch(/^golang:1\.26-bookworm$/);
+    const install = instructions(helmStage!, 'RUN').find((r) => r.args.includes('go install'))!.args;
+    const resolved = substitute(install, { HELM_VERSION: dockerfile.globalArgs.HELM_VERSION! });
+    expect(resolved).toContain(`helm.sh/helm/v4/cmd/helm@v${toolchainVersion}`);
+    expect(resolved).toContain(`-X helm.sh/helm/v4/internal/version.version=v${toolchainVersion}`);
+    expect(stageEnv(helmStage!)).toMatchObject({ GOTOOLCHAIN: 'local', CGO_ENABLED: '0' });
+    const helmCopy = copies.find((c) => c.from === helmStage!.name);
+    expect(helmCopy).toBeDefined();
+    expect(copyTarget(helmCopy!, helmCopy!.sources[0]!)).toBe(env.HELM_BIN);
+  });
+
+  it('builds with npm ci, tsc and a production prune', () => {
+    const build = dockerfile.stages.find((s) => s.name === 'build')!;
+    const runs = instructions(build, 'RUN').map((r) => r.args).join('\n');
+    expect(runs).toMatch(/npm ci\b/);
+    expect(runs).toMatch(/npm run build\b/);
+    expect(runs).toMatch(/npm prune --omit=dev\b/);
+    expect(runs).toMatch(/python3/);
+    const pkg = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toContain('tsconfig.build.json');
+  });
+
+  it('copies only files that exist, none of them excluded by .dockerignore', () => {
+    const patterns = dockerignorePatterns(readRepoFile('.dockerignore'));
+    const fromContext = dockerfile.stages.flatMap((s) => stageCopies(s)).filter((c) => !c.from).flatMap((c) => c.sources);
+    expect(fromContext).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'values.yaml']));
+    for (const src of fromContext) {
+      expect({ src, exists: repoFileExists(src) }).toEqual({ src, exists: true });
+      expect({ src, ignored: isIgnored(patterns, src) }).toEqual({ src, ignored: false });
+    }
+    for (const excluded of ['node_modules', 'dist', '.git', '.run', 'node_modules/.bin/tsc']) expect(isIgnored(patterns, excluded)).toBe(true);
+  });
+});
