@@ -21,6 +21,8 @@ RUN go install -trimpath \
 
 # ---- dependencies + TypeScript build ----
 FROM ${NODE_IMAGE} AS build
+# no install-time analytics (@scarf/scarf, pulled in by swagger-ui-express)
+ENV SCARF_ANALYTICS=false
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \

@@ -6,6 +6,7 @@ import {
   commandList,
   configEnvKeys,
   configNumericDefault,
+  configStringDefault,
   copyTarget,
   dependsOn,
   dockerignorePatterns,
@@ -185,6 +186,25 @@ describe('docker-compose.yml', () => {
     const workerKeys = serviceEnv(service('worker')).PAYLOAD_KEYS;
     expect(apiKeys).toMatch(/^\$\{PAYLOAD_KEYS:\?[^}]*\}$/);
     expect(workerKeys).toBe(apiKeys);
+  });
+
+  it('the production api cannot start without bearer tokens, and the worker brings one for /backbones', () => {
+    // src/main/api.ts refuses NODE_ENV=production without API_TOKENS / API_TOKEN_SHA256: compose fails early instead
+    const required = /^\$\{(\w+):\?[^}]*\}$/;
+    const api = serviceEnv(service('api'));
+    expect(api.NODE_ENV).toBe('production');
+    const tokenVars = ['API_TOKENS', 'API_TOKEN_SHA256'].filter((k) => api[k] !== undefined);
+    expect(tokenVars.length).toBeGreaterThan(0);
+    expect(tokenVars.some((k) => required.test(api[k]!) || (api[k] !== '' && !api[k]!.includes('$')))).toBe(true);
+    expect(serviceEnv(service('worker')).REGISTRY_TOKEN).toMatch(required);
+  });
+
+  it("lets the Web UI's browser origin call the api's codec (CORS)", () => {
+    const api = serviceEnv(service('api'));
+    const origins = (api.CODEC_CORS_ORIGINS ?? configStringDefault(configSource, 'CODEC_CORS_ORIGINS')).split(',').map((o) => o.trim());
+    const uiUrl = new URL(api.TEMPORAL_UI_URL!);
+    expect(portMappings(service('temporal-ui')).map((p) => p.published)).toContain(Number(uiUrl.port));
+    expect(origins).toContain(uiUrl.origin);
   });
 
   it("worker's REGISTRY_URL is the api service's container port, and the worker does not serve a registry", () => {

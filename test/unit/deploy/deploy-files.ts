@@ -33,6 +33,13 @@ export function configNumericDefault(configSource: string, key: string): number 
   return Number(m[1]);
 }
 
+/** The string `.default('…')` of one EnvSchema key. */
+export function configStringDefault(configSource: string, key: string): string {
+  const m = new RegExp(`^ {2}${key}:.*\\.default\\('([^']*)'\\)`, 'm').exec(configSource);
+  if (m?.[1] === undefined) throw new Error(`no string default for ${key} in src/config.ts`);
+  return m[1];
+}
+
 // ---------- shell scripts ----------
 
 /** Words of the first `for sa in ...; do` loop in a shell text (compose `$$` escapes are irrelevant to it). */
