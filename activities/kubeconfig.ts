@@ -46,6 +46,29 @@ function asObject(v: unknown): KubeconfigObject | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as KubeconfigObject) : undefined;
 }
 
+const MAX_NODES = 10_000;
+const MAX_DEPTH = 32;
+
+/**
+ * Why a parsed kubeconfig is too big to carry on, if it is: more nodes than a serializer should walk (YAML aliases
+ * count every time they are used, so a 1 KB "billion laughs" string is caught) or nesting deep enough to overflow
+ * JSON.stringify. Every node is counted before it is queued, so the work done is bounded by the limit.
+ */
+function sizeProblem(root: unknown): string | undefined {
+  let seen = 1;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= MAX_DEPTH) return `is nested deeper than ${MAX_DEPTH} levels`;
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    seen += children.length;
+    if (seen > MAX_NODES) return `has more than ${MAX_NODES} nodes (YAML aliases count each time they are used)`;
+    for (const c of children) stack.push([c, depth + 1]);
+  }
+  return undefined;
+}
+
 /** Accepts the object the seed API takes, or a YAML/JSON string of it. */
 export function parseKubeconfig(raw: unknown): KubeconfigObject {
   if (typeof raw === 'string') {
@@ -58,10 +81,17 @@ export function parseKubeconfig(raw: unknown): KubeconfigObject {
     }
     const obj = asObject(parsed);
     if (!obj) throw new KubeconfigError([{ path: '', reason: 'must be a kubeconfig object' }]);
-    return obj;
+    return bounded(obj);
   }
   const obj = asObject(raw);
   if (!obj) throw new KubeconfigError([{ path: '', reason: 'must be an object (or a YAML/JSON string)' }]);
+  return bounded(obj);
+}
+
+/** The minimal kubeconfig travels into the workflow input: its expanded size is bounded before anything walks it. */
+function bounded(obj: KubeconfigObject): KubeconfigObject {
+  const problem = sizeProblem(obj);
+  if (problem) throw new KubeconfigError([{ path: '', reason: problem }]);
   return obj;
 }
 

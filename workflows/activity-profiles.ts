@@ -24,6 +24,11 @@ const compensationProfile: ActivityOptions = {
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
 };
 
-export const helm = proxyActivities<Pick<Activities, 'helmReleaseStatus' | 'helmUpgradeInstall' | 'helmUpgrade' | 'helmUninstall'>>(helmProfile);
-export const registry = proxyActivities<Pick<Activities, 'registerBackbone' | 'deregisterBackbone' | 'derivePublicUrl'>>(registryProfile);
-export const compensation = proxyActivities<Pick<Activities, 'helmUninstall'>>(compensationProfile);
+/** The same activities with a one-line summary the Web UI shows on the activity's row. */
+export function withSummary(summary: string) {
+  return {
+    helm: proxyActivities<Pick<Activities, 'helmReleaseStatus' | 'helmUpgradeInstall' | 'helmUpgrade' | 'helmUninstall'>>({ ...helmProfile, summary }),
+    registry: proxyActivities<Pick<Activities, 'registerBackbone' | 'deregisterBackbone' | 'derivePublicUrl'>>({ ...registryProfile, summary }),
+    compensation: proxyActivities<Pick<Activities, 'helmUninstall'>>({ ...compensationProfile, summary }),
+  };
+}

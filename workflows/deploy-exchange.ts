@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancellationScope, isCancellation, log } from '@temporalio/workflow';
-import { compensation, helm, registry } from './activity-profiles.js';
+import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type DeployExchangeInput, type DeployExchangeResult, type ReleaseRef } from './shared.js';
 
@@ -11,10 +11,11 @@ import { FailureType, Operation, type DeployExchangeInput, type DeployExchangeRe
 export async function deployExchange(input: DeployExchangeInput): Promise<DeployExchangeResult> {
   const progress = new ProgressTracker(Operation.deploy);
   const release: ReleaseRef = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
+  const at = `${input.releaseName} -n ${input.namespace}`;
   const undo: Array<{ name: string; run: () => Promise<unknown> }> = [];
   let step = 'check-release';
   try {
-    const existing = await progress.step(step, () => helm.helmReleaseStatus(release));
+    const existing = await progress.step(step, () => withSummary(`helm status ${at}`).helm.helmReleaseStatus(release));
     if (existing.exists) {
       // never adopt (or, on failure, uninstall) a release this exchange did not create
       throw ApplicationFailure.nonRetryable(
@@ -25,17 +26,19 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
 
     step = 'helm-install';
     // pushed before the call: a failed first install still leaves a release record behind
-    undo.push({ name: 'helm-uninstall', run: () => compensation.helmUninstall(release) });
-    const installed = await progress.step(step, () => helm.helmUpgradeInstall({ release, helmValues: input.helmValues }));
+    undo.push({ name: 'helm-uninstall', run: () => withSummary(`undo: helm uninstall ${at}`).compensation.helmUninstall(release) });
+    const installed = await progress.step(step, () =>
+      withSummary(`helm upgrade --install ${at}`).helm.helmUpgradeInstall({ release, helmValues: input.helmValues }),
+    );
 
     step = 'derive-public-url';
     const publicUrl = await progress.step(step, () =>
-      registry.derivePublicUrl({ kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace, clusterId: input.clusterId }),
+      withSummary(`public_url of ${input.releaseName}`).registry.derivePublicUrl({ kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace, clusterId: input.clusterId }),
     );
 
     step = 'register';
     await progress.step(step, () =>
-      registry.registerBackbone({
+      withSummary(`register exchange ${input.systemId} in the Backbone Registry`).registry.registerBackbone({
         system_id: input.systemId,
         name: input.name,
         release_name: input.releaseName,

@@ -1,7 +1,7 @@
 // Progress bookkeeping shared by the three workflows: the `progress` query answers from this state, so the
 // Web UI and the API can tell which step a long deploy is on and what went wrong last.
-import { ActivityFailure, ApplicationFailure, defineQuery, setHandler } from '@temporalio/workflow';
-import type { Operation, Progress } from './shared.js';
+import { ActivityFailure, ApplicationFailure, defineQuery, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { SearchAttr, type Operation, type Progress } from './shared.js';
 
 export const progressQuery = defineQuery<Progress>('progress');
 
@@ -11,16 +11,27 @@ export class ProgressTracker {
   constructor(operation: Operation) {
     this.state = { operation, step: 'starting', status: 'running', attempts: {}, lastError: null };
     setHandler(progressQuery, () => this.state);
+    this.publish();
+  }
+
+  /** The UI shows current details on the workflow page and filters on ExchangeStatus. */
+  private publish(): void {
+    upsertSearchAttributes([{ key: SearchAttr.status, value: this.state.status }]);
+    setCurrentDetails(
+      `**${this.state.operation}** — step \`${this.state.step}\`, ${this.state.status}` + (this.state.lastError ? `\n\nlast error: ${this.state.lastError}` : ''),
+    );
   }
 
   /** Runs one step, recording it as current and remembering the last error it raised. */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.state.step = name;
     this.state.attempts[name] = (this.state.attempts[name] ?? 0) + 1;
+    setCurrentDetails(`**${this.state.operation}** — step \`${name}\`, ${this.state.status}`);
     try {
       return await fn();
     } catch (err) {
       this.state.lastError = failureMessage(err);
+      this.publish();
       throw err;
     }
   }
@@ -28,6 +39,7 @@ export class ProgressTracker {
   finish(status: Progress['status']): void {
     this.state.status = status;
     if (status === 'succeeded') this.state.step = 'done';
+    this.publish();
   }
 }
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { helm, registry } from './activity-profiles.js';
+import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type RemoveExchangeInput, type RemoveExchangeResult } from './shared.js';
 
@@ -12,9 +12,9 @@ export async function removeExchange(input: RemoveExchangeInput): Promise<Remove
   const release = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
   let step = 'helm-uninstall';
   try {
-    const { uninstalled } = await progress.step(step, () => helm.helmUninstall(release));
+    const { uninstalled } = await progress.step(step, () => withSummary(`helm uninstall ${input.releaseName} -n ${input.namespace}`).helm.helmUninstall(release));
     step = 'deregister';
-    const { deleted } = await progress.step(step, () => registry.deregisterBackbone(input.systemId));
+    const { deleted } = await progress.step(step, () => withSummary(`deregister exchange ${input.systemId}`).registry.deregisterBackbone(input.systemId));
     progress.finish('succeeded');
     return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, releaseUninstalled: uninstalled, recordDeleted: deleted };
   } catch (err) {

@@ -1,5 +1,6 @@
 // Types and names shared by the API, the worker and workflow code. Pure: this file is bundled into the
 // workflow sandbox, so it must not import Node built-ins or anything with side effects.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const TASK_QUEUE = 'nats-exchange-deployer';
 
@@ -111,3 +112,16 @@ export const NON_RETRYABLE_ACTIVITY_FAILURES: string[] = [
   FailureType.registryRejected,
   FailureType.registryConflict,
 ];
+
+/**
+ * Search attributes that make exchanges findable in the Web UI and `temporal workflow list --query`.
+ * Registered by scripts/temporal-dev.sh (dev server) and the compose stack's temporal-setup service.
+ */
+export const SearchAttr = {
+  exchangeId: defineSearchAttributeKey('ExchangeId', SearchAttributeType.KEYWORD),
+  releaseName: defineSearchAttributeKey('ReleaseName', SearchAttributeType.KEYWORD),
+  clusterId: defineSearchAttributeKey('ClusterId', SearchAttributeType.KEYWORD),
+  orgIds: defineSearchAttributeKey('OrgIds', SearchAttributeType.KEYWORD_LIST),
+  operation: defineSearchAttributeKey('Operation', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('ExchangeStatus', SearchAttributeType.KEYWORD),
+} as const;

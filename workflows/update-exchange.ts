@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { helm } from './activity-profiles.js';
+import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type UpdateExchangeInput, type UpdateExchangeResult } from './shared.js';
 
@@ -8,7 +8,9 @@ export async function updateExchange(input: UpdateExchangeInput): Promise<Update
   const progress = new ProgressTracker(Operation.update);
   const release = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
   try {
-    const upgraded = await progress.step('helm-upgrade', () => helm.helmUpgrade({ release, helmValues: input.helmValues }));
+    const upgraded = await progress.step('helm-upgrade', () =>
+      withSummary(`helm upgrade ${input.releaseName} -n ${input.namespace} (overrides merged)`).helm.helmUpgrade({ release, helmValues: input.helmValues }),
+    );
     progress.finish('succeeded');
     return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: upgraded.revision };
   } catch (err) {

@@ -38,8 +38,44 @@ function kubeconfigField(policy: KubeconfigPolicy) {
 }
 
 const MAX_VALUES_JSON = 256 * 1024;
+const MAX_JSON_DEPTH = 32;
+
+interface Crumb {
+  key: string;
+  up: Crumb | undefined;
+}
+
+/**
+ * The first node of a free-form JSON value (helm_values, metadata) that cannot travel on: an Infinity (JSON.parse
+ * turns 1e400 into one, and every serializer after us would turn it into null) or nesting so deep that
+ * JSON.stringify overflows the stack. Walked without recursion, so the check itself cannot overflow.
+ */
+function unserializableNode(value: unknown): { path: string; reason: string } | undefined {
+  const stack: [unknown, Crumb | undefined, number][] = [[value, undefined, 0]];
+  const at = (crumb: Crumb | undefined) => {
+    const keys: string[] = [];
+    for (let c = crumb; c; c = c.up) keys.unshift(c.key);
+    return keys.join('.').replace(/\.\[/g, '[');
+  };
+  while (stack.length > 0) {
+    const [v, crumb, depth] = stack.pop() as [unknown, Crumb | undefined, number];
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      return { path: at(crumb), reason: 'must be a finite number (1e400 and the like parse as Infinity, which would be stored as null)' };
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_JSON_DEPTH) return { path: at(crumb), reason: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, { key: `[${i}]`, up: crumb }, depth + 1]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, { key: k, up: crumb }, depth + 1]);
+  }
+  return undefined;
+}
 
 const helmValues = objectOf('an object of helm value overrides').superRefine((value, ctx) => {
+  const bad = unserializableNode(value);
+  if (bad) {
+    ctx.addIssue({ code: 'custom', message: bad.reason, path: bad.path ? [bad.path] : [] });
+    return;
+  }
   if (JSON.stringify(value).length > MAX_VALUES_JSON) {
     ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_VALUES_JSON} bytes as JSON` });
     return;
@@ -74,7 +110,12 @@ export function createSchemas(policy: KubeconfigPolicy) {
         cluster_id: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters').regex(ID_TOKEN, 'must be letters, digits and . _ : @ -'),
         name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
         namespace,
-        metadata: objectOf('an object').default({}),
+        metadata: objectOf('an object')
+          .superRefine((value, ctx) => {
+            const bad = unserializableNode(value);
+            if (bad) ctx.addIssue({ code: 'custom', message: bad.reason, path: bad.path ? [bad.path] : [] });
+          })
+          .default({}),
       }),
     },
     updateExchange: {

@@ -5,6 +5,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import {
   exchangeWorkflowId,
   FailureType,
+  SearchAttr,
   type DeployExchangeInput,
   type DeployExchangeResult,
   type RemoveExchangeInput,
@@ -38,6 +39,8 @@ export interface ExchangeOperations {
   remove(input: RemoveExchangeInput): Promise<Outcome<RemoveExchangeResult>>;
 }
 
+const OPERATION_BY_TYPE = { deployExchange: 'deploy', updateExchange: 'update', removeExchange: 'remove' } as const;
+
 const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.releaseAlreadyExists]: 409,
   [FailureType.registryConflict]: 409,
@@ -66,18 +69,28 @@ export class TemporalExchangeOperations implements ExchangeOperations {
   ) {}
 
   deploy(input: DeployExchangeInput) {
-    return this.run<DeployExchangeResult>('deployExchange', input.systemId, input);
+    return this.run<DeployExchangeResult>('deployExchange', input, {
+      summary: `Deploy exchange '${input.name}' (${input.releaseName} in ${input.namespace})`,
+      orgIds: input.orgIds,
+      clusterId: input.clusterId,
+      name: input.name,
+    });
   }
 
   update(input: UpdateExchangeInput) {
-    return this.run<UpdateExchangeResult>('updateExchange', input.systemId, input);
+    return this.run<UpdateExchangeResult>('updateExchange', input, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
   }
 
   remove(input: RemoveExchangeInput) {
-    return this.run<RemoveExchangeResult>('removeExchange', input.systemId, input);
+    return this.run<RemoveExchangeResult>('removeExchange', input, { summary: `Remove exchange ${input.releaseName} from ${input.namespace}` });
   }
 
-  private async run<T>(workflowType: string, systemId: string, input: unknown): Promise<Outcome<T>> {
+  private async run<T>(
+    workflowType: keyof typeof OPERATION_BY_TYPE,
+    input: { systemId: string; releaseName: string; namespace: string },
+    ui: { summary: string; orgIds?: string[]; clusterId?: string; name?: string },
+  ): Promise<Outcome<T>> {
+    const systemId = input.systemId;
     const workflowId = exchangeWorkflowId(systemId);
     let handle;
     try {
@@ -85,6 +98,16 @@ export class TemporalExchangeOperations implements ExchangeOperations {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
+        // what the Web UI lists and filters on; never the kubeconfig
+        staticSummary: ui.summary,
+        memo: { name: ui.name ?? null, releaseName: input.releaseName, namespace: input.namespace },
+        typedSearchAttributes: [
+          { key: SearchAttr.exchangeId, value: systemId },
+          { key: SearchAttr.releaseName, value: input.releaseName },
+          { key: SearchAttr.operation, value: OPERATION_BY_TYPE[workflowType] },
+          ...(ui.clusterId ? [{ key: SearchAttr.clusterId, value: ui.clusterId }] : []),
+          ...(ui.orgIds?.length ? [{ key: SearchAttr.orgIds, value: ui.orgIds }] : []),
+        ],
         // one mutation per exchange at a time; a finished one does not block the next
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

@@ -5,6 +5,16 @@ import { uniqueName } from '../support/env.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 
+async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 const http = axios.create({ validateStatus: () => true, headers: { 'Content-Type': 'application/json' } });
 
 describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
@@ -37,6 +47,16 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     const systemId = post.data.system_id as string;
     expect(systemId).toMatch(/^[0-9a-f-]{36}$/);
     expect(post.data.workflow_id).toBe(`exchange-${systemId}`);
+
+    // the Web UI (and `temporal workflow list --query`) finds the deploy by its search attributes
+    const found = await eventually(async () => {
+      const hits: Array<{ type: string; status: string; memo?: Record<string, unknown> }> = [];
+      for await (const wf of stack.client.workflow.list({ query: `ReleaseName="${release}" AND Operation="deploy" AND ExchangeStatus="succeeded"` })) {
+        hits.push({ type: wf.type, status: wf.status.name, memo: wf.memo });
+      }
+      return hits.length ? hits : undefined;
+    });
+    expect(found).toEqual([{ type: 'deployExchange', status: 'COMPLETED', memo: { name: 'Global Event Bus', releaseName: release, namespace } }]);
 
     // the cluster has the release and its objects
     expect(await helmReleaseNames(namespace)).toEqual([release]);
