@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on the real parts: installs dependencies, obtains the toolchain (cached), starts a
-# Temporal dev server and a local Kubernetes API server, runs typecheck, lint and every jest tier, stops
+# Temporal dev server, a local Kubernetes API server and a MongoDB-wire server (FerretDB), runs typecheck, lint and every jest tier, stops
 # everything and fails if any kubeconfig temp file was left behind.
 #   scripts/test.sh [jest args…]      e.g. scripts/test.sh --selectProjects e2e
 set -euo pipefail
@@ -18,8 +18,9 @@ cleanup() {
   local rc=$?
   "$root/scripts/cluster.sh" stop "$state/cluster" >/dev/null 2>&1 || true
   "$root/scripts/temporal-dev.sh" stop "$state/temporal" >/dev/null 2>&1 || true
+  "$root/scripts/ferretdb.sh" stop "$state/ferretdb" >/dev/null 2>&1 || true
   if [[ $rc -ne 0 ]]; then
-    for f in "$state"/temporal/temporal.log "$state"/cluster/kube-apiserver.log; do
+    for f in "$state"/temporal/temporal.log "$state"/cluster/kube-apiserver.log "$state"/ferretdb/ferretdb.log; do
       [[ -f "$f" ]] && { echo "--- last lines of $f" >&2; tail -n 20 "$f" >&2; }
     done
   fi
@@ -32,6 +33,9 @@ trap cleanup EXIT INT TERM
 source "$state/temporal/temporal.env"
 "$root/scripts/cluster.sh" start "$state/cluster"
 source "$state/cluster/env"
+# a real MongoDB-wire server for the registry's MongoDB store
+"$root/scripts/ferretdb.sh" start "$state/ferretdb"
+source "$state/ferretdb/env"
 
 # every temp file the suite creates (kubeconfigs included) lands here, so leftovers can be counted
 export TMPDIR="$state/tmp"

@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   /** Browser origins allowed to call the codec endpoints (the Temporal Web UI), comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   BODY_LIMIT: z.string().default('1mb'),
+  /** A mutation that takes longer answers 202 with a status URL instead of holding the connection (0 = always wait). */
+  SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Hosts, IPs or CIDRs a kubeconfig's server may point at, comma-separated; empty = any. */
   KUBE_SERVER_ALLOWLIST: z.string().default(''),
 });
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256) },
     codecCorsOrigins: list(e.CODEC_CORS_ORIGINS),
     bodyLimit: e.BODY_LIMIT,
+    syncWaitMs: e.SYNC_WAIT_SECONDS === 0 ? undefined : e.SYNC_WAIT_SECONDS * 1000,
     kubeServerAllowlist: list(e.KUBE_SERVER_ALLOWLIST),
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     registry: {

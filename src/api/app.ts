@@ -12,12 +12,16 @@ import type { ExchangeOperations } from '../temporal/exchange-operations.js';
 import { requireBearer, TokenVerifier } from './auth.js';
 import { createCodecRouter } from './codec-routes.js';
 import { errorHandler, notFound, sendError } from './errors.js';
-import { createExchangeRouter } from './exchange-routes.js';
+import { createExchangeRouter, type ExchangeDirectory } from './exchange-routes.js';
 
 export interface AppDeps {
   operations: ExchangeOperations;
   /** When given, the Backbone Registry REST API is served at /backbones. */
   registryStore?: BackboneStore;
+  /** Where GET /exchange reads exchanges; defaults to registryStore. */
+  directory?: ExchangeDirectory;
+  /** Longest synchronous wait for a mutation before answering 202 with a status URL. */
+  syncWaitMs?: number;
   kubeconfigPolicy: KubeconfigPolicy;
   temporalUiUrl: string;
   temporalNamespace: string;
@@ -79,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireBearer(auth));
   app.use(jsonOnly);
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb', strict: true }));
-  app.use('/exchange', createExchangeRouter(deps));
+  app.use('/exchange', createExchangeRouter({ ...deps, directory: deps.directory ?? deps.registryStore }));
   if (deps.registryStore) app.use('/backbones', createRegistryRouter(deps.registryStore));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

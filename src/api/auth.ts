@@ -12,7 +12,10 @@ export class TokenVerifier {
   private readonly digests: Buffer[];
 
   constructor(opts: { tokens?: string[]; sha256Hex?: string[] }) {
-    this.digests = [...(opts.tokens ?? []).map(sha256), ...(opts.sha256Hex ?? []).map((h) => Buffer.from(h, 'hex'))].filter((d) => d.length === 32);
+    // a mistyped digest is refused, not dropped: dropping the only one would leave the API open without saying why
+    const malformed = (opts.sha256Hex ?? []).filter((h) => !/^[0-9a-f]{64}$/i.test(h)).length;
+    if (malformed > 0) throw new Error(`${malformed} configured token digest(s) are not SHA-256 hex (64 hex characters)`);
+    this.digests = [...(opts.tokens ?? []).map(sha256), ...(opts.sha256Hex ?? []).map((h) => Buffer.from(h, 'hex'))];
   }
 
   get enabled(): boolean {

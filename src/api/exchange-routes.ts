@@ -1,18 +1,43 @@
-// POST/PUT/DELETE /exchange — the seed's contract. Each handler: validate, start the workflow, wait, answer in
-// the seed's shape (extra fields: workflow_id and a link to it in the Temporal Web UI).
-import { randomUUID } from 'node:crypto';
-import { Router, type Response } from 'express';
-import type { ExchangeOperations, OperationFailure } from '../temporal/exchange-operations.js';
+// /exchange — the seed's contract (POST/PUT/DELETE) plus the read side. Mutations: validate, start the
+// workflow under the exchange's id, wait (up to a limit), answer in the seed's shape; extra fields carry the
+// workflow id and a link to it in the Temporal Web UI. `Prefer: respond-async` (or a wait past the limit)
+// answers 202 with a URL to poll.
+import { Router, type Request, type Response } from 'express';
+import { v5 as uuidv5 } from 'uuid';
+import type { ExchangeOperations, OperationFailure, OperationPending, Outcome } from '../temporal/exchange-operations.js';
+import type { BackboneFilter, BackboneRecord, Page, PageRequest } from '../registry/types.js';
 import { expandDottedKeys } from '../../activities/values.js';
 import { resolveKubeconfig, type KubeconfigPolicy } from '../../activities/kubeconfig.js';
+import { HttpError } from './errors.js';
 import { createSchemas } from './schemas.js';
 import { parsePart } from './validate.js';
 
+/** Where exchanges are looked up: the registry store served here, or an external registry through its client. */
+export interface ExchangeDirectory {
+  get(systemId: string): Promise<BackboneRecord | null>;
+  list(filter: BackboneFilter, page: PageRequest): Promise<Page<BackboneRecord>>;
+}
+
 export interface ExchangeRouteDeps {
   operations: ExchangeOperations;
+  directory?: ExchangeDirectory;
   kubeconfigPolicy: KubeconfigPolicy;
   temporalUiUrl: string;
   temporalNamespace: string;
+  /** Longest synchronous wait before answering 202; undefined = wait until the workflow ends. */
+  syncWaitMs?: number;
+}
+
+// Fixed namespace for exchange ids: the same (cluster, namespace, release) always gets the same system_id, so
+// concurrent POSTs of one release meet on one workflow id and only one of them deploys.
+const EXCHANGE_ID_NAMESPACE = '4f1c2a67-8a0e-4e53-9a57-0c2b5d7e1f30';
+
+export function exchangeSystemId(clusterId: string, namespace: string, releaseName: string): string {
+  return uuidv5(`${clusterId}\n${namespace}\n${releaseName}`, EXCHANGE_ID_NAMESPACE);
+}
+
+function prefersAsync(req: Request): boolean {
+  return /(^|[,;\s])respond-async([,;\s]|$)/i.test(String(req.headers.prefer ?? ''));
 }
 
 export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
@@ -20,26 +45,58 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   const router = Router();
   const workflowUrl = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  const statusPath = (systemId: string, runId: string) => `/exchange/${systemId}/operations/${runId}`;
   const fail = (res: Response, f: OperationFailure, extra: Record<string, unknown>) =>
     res.status(f.status).json({ success: false, error: f.error, error_type: f.type, ...extra, workflow_id: f.workflowId, workflow_url: workflowUrl(f.workflowId) });
+  const accepted = (req: Request, res: Response, systemId: string, p: OperationPending, extra: Record<string, unknown>) => {
+    const path = statusPath(systemId, p.runId);
+    res.setHeader('Location', path);
+    if (prefersAsync(req)) res.setHeader('Preference-Applied', 'respond-async');
+    res.status(202).json({
+      success: true,
+      status: 'running',
+      system_id: systemId,
+      ...extra,
+      operation_id: p.runId,
+      status_url: path,
+      workflow_id: p.workflowId,
+      workflow_url: workflowUrl(p.workflowId),
+    });
+  };
+  const runOptions = (req: Request) => ({ waitMs: prefersAsync(req) ? 0 : deps.syncWaitMs });
   // only the context helm will use travels into the workflow (and, encrypted, into its history)
   const minimalKubeconfig = (raw: unknown) => resolveKubeconfig(raw, deps.kubeconfigPolicy).minimal;
+  const isPending = <T>(o: Outcome<T>): o is OperationPending => o.ok === 'pending';
 
   router.post('/', async (req, res) => {
     const body = parsePart(schemas.createExchange.body, req, 'body');
-    const systemId = randomUUID();
-    const outcome = await deps.operations.deploy({
-      systemId,
-      kubeconfig: minimalKubeconfig(body.kubeconfig),
-      releaseName: body.release_name,
-      namespace: body.namespace,
-      helmValues: expandDottedKeys(body.helm_values),
-      orgIds: body.org_ids,
-      clusterId: body.cluster_id,
-      name: body.name,
-      metadata: body.metadata,
-    });
-    if (!outcome.ok) return fail(res, outcome, { system_id: systemId, release_name: body.release_name, namespace: body.namespace });
+    const systemId = exchangeSystemId(body.cluster_id, body.namespace, body.release_name);
+    // the registry knows this exchange already: answer at once, nothing to start
+    const existing = await deps.directory?.get(systemId);
+    if (existing) {
+      throw new HttpError(409, `Exchange '${body.release_name}' already exists in namespace '${body.namespace}' of cluster '${body.cluster_id}'`, {
+        error_type: 'ExchangeAlreadyExists',
+        existing_system_id: systemId,
+        system_id: systemId,
+      });
+    }
+    const outcome = await deps.operations.deploy(
+      {
+        systemId,
+        kubeconfig: minimalKubeconfig(body.kubeconfig),
+        releaseName: body.release_name,
+        namespace: body.namespace,
+        helmValues: expandDottedKeys(body.helm_values),
+        orgIds: body.org_ids,
+        clusterId: body.cluster_id,
+        name: body.name,
+        metadata: body.metadata,
+      },
+      runOptions(req),
+    );
+    const ids = { release_name: body.release_name, namespace: body.namespace };
+    if (isPending(outcome)) return accepted(req, res, systemId, outcome, ids);
+    if (outcome.ok === false) return fail(res, outcome, { system_id: systemId, existing_system_id: outcome.status === 409 ? systemId : undefined, ...ids });
     const r = outcome.result;
     res.status(200).json({
       success: true,
@@ -48,6 +105,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       namespace: r.namespace,
       public_url: r.publicUrl,
       revision: r.revision,
+      operation_id: outcome.runId,
       workflow_id: outcome.workflowId,
       workflow_url: workflowUrl(outcome.workflowId),
     });
@@ -56,19 +114,24 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   router.put('/:system_id', async (req, res) => {
     const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
     const body = parsePart(schemas.updateExchange.body, req, 'body');
-    const outcome = await deps.operations.update({
-      systemId: system_id,
-      kubeconfig: minimalKubeconfig(body.kubeconfig),
-      releaseName: body.release_name,
-      namespace: body.namespace,
-      helmValues: expandDottedKeys(body.helm_values),
-    });
-    if (!outcome.ok) return fail(res, outcome, { system_id, release_name: body.release_name });
+    const outcome = await deps.operations.update(
+      {
+        systemId: system_id,
+        kubeconfig: minimalKubeconfig(body.kubeconfig),
+        releaseName: body.release_name,
+        namespace: body.namespace,
+        helmValues: expandDottedKeys(body.helm_values),
+      },
+      runOptions(req),
+    );
+    if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
+    if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
     res.status(200).json({
       success: true,
       message: `Exchange '${body.release_name}' updated successfully`,
       system_id,
       revision: outcome.result.revision,
+      operation_id: outcome.runId,
       workflow_id: outcome.workflowId,
       workflow_url: workflowUrl(outcome.workflowId),
     });
@@ -77,24 +140,50 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   router.delete('/:system_id', async (req, res) => {
     const { system_id } = parsePart(schemas.removeExchange.params, req, 'params');
     const body = parsePart(schemas.removeExchange.body, req, 'body');
-    const outcome = await deps.operations.remove({
-      systemId: system_id,
-      kubeconfig: minimalKubeconfig(body.kubeconfig),
-      releaseName: body.release_name,
-      namespace: body.namespace,
-    });
-    if (!outcome.ok) return fail(res, outcome, { system_id, release_name: body.release_name });
+    const outcome = await deps.operations.remove(
+      { systemId: system_id, kubeconfig: minimalKubeconfig(body.kubeconfig), releaseName: body.release_name, namespace: body.namespace },
+      runOptions(req),
+    );
+    if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
+    if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
     res.status(200).json({
       success: true,
       message: `Exchange '${body.release_name}' removed from cluster and DB`,
       system_id,
       release_uninstalled: outcome.result.releaseUninstalled,
       record_deleted: outcome.result.recordDeleted,
+      operation_id: outcome.runId,
       workflow_id: outcome.workflowId,
       workflow_url: workflowUrl(outcome.workflowId),
     });
   });
 
+  router.get('/', async (req, res) => {
+    const q = parsePart(schemas.listExchanges.query, req, 'query');
+    if (!deps.directory) throw new HttpError(501, 'No registry is configured to list exchanges from');
+    const { limit, cursor, ...filter } = q;
+    const page = await deps.directory.list(filter, { limit, cursor });
+    res.json({ success: true, items: page.items, next_cursor: page.next_cursor });
+  });
+
+  router.get('/:system_id', async (req, res) => {
+    const { system_id } = parsePart(schemas.getExchange.params, req, 'params');
+    const [record, latest] = await Promise.all([deps.directory?.get(system_id) ?? null, deps.operations.status(system_id)]);
+    if (!record && !latest) throw new HttpError(404, `No exchange with system_id '${system_id}'`);
+    res.json({
+      success: true,
+      system_id,
+      exchange: record,
+      latest_operation: latest ? { ...latest, status_url: statusPath(system_id, latest.operation_id), workflow_url: workflowUrl(latest.workflow_id) } : null,
+    });
+  });
+
+  router.get('/:system_id/operations/:operation_id', async (req, res) => {
+    const { system_id, operation_id } = parsePart(schemas.getOperation.params, req, 'params');
+    const op = await deps.operations.status(system_id, operation_id);
+    if (!op) throw new HttpError(404, `No operation '${operation_id}' on exchange '${system_id}'`);
+    res.json({ success: true, system_id, ...op, workflow_url: workflowUrl(op.workflow_id) });
+  });
+
   return router;
 }
-

@@ -98,9 +98,29 @@ const orgIds = z
       .max(100, 'must name at most 100 organizations'),
   );
 
+const filter = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters').optional();
+
+export const listExchangesQuery = z.strictObject({
+  org_id: filter,
+  cluster_id: filter,
+  namespace: filter,
+  name: filter,
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1').max(500, 'must be at most 500').default(100),
+  cursor: z.string().min(1).max(1024, 'must be at most 1024 characters').optional(),
+});
+
+export const operationParams = z.object({
+  system_id: z.uuid({ error: 'must be a UUID' }),
+  // operation ids are Temporal run ids (UUIDs)
+  operation_id: z.uuid({ error: 'must be a UUID' }),
+});
+
 export function createSchemas(policy: KubeconfigPolicy) {
   const kubeconfig = kubeconfigField(policy);
   return {
+    listExchanges: { query: listExchangesQuery },
+    getExchange: { params: systemIdParam },
+    getOperation: { params: operationParams },
     createExchange: {
       body: z.strictObject({
         kubeconfig,

@@ -5,7 +5,11 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { BackboneDBClient } from '../registry/client.js';
+import { MongoBackboneStore } from '../registry/mongo-store.js';
 import { SqliteBackboneStore } from '../registry/sqlite-store.js';
+import type { BackboneStore } from '../registry/types.js';
+import type { ExchangeDirectory } from '../api/exchange-routes.js';
 import { createCodec, createDataConverter } from '../temporal/data-converter.js';
 import { TokenVerifier } from '../api/auth.js';
 import { TemporalExchangeOperations } from '../temporal/exchange-operations.js';
@@ -18,11 +22,17 @@ async function main(): Promise<void> {
   const payloadKeys = requirePayloadKeys(config);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(payloadKeys) });
-  let store: SqliteBackboneStore | undefined;
+  let store: BackboneStore | undefined;
   if (config.registry.serve) {
-    if (config.registry.dbPath !== ':memory:') mkdirSync(dirname(config.registry.dbPath), { recursive: true });
-    store = new SqliteBackboneStore(config.registry.dbPath);
+    if (config.mongo) {
+      store = await MongoBackboneStore.connect(config.mongo.uri, { dbName: config.mongo.db });
+    } else {
+      if (config.registry.dbPath !== ':memory:') mkdirSync(dirname(config.registry.dbPath), { recursive: true });
+      store = new SqliteBackboneStore(config.registry.dbPath);
+    }
   }
+  // without a local store, reads go to the external registry the worker writes to
+  const directory = store ?? registryClientDirectory(new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token }));
   const auth = new TokenVerifier({ tokens: config.auth.tokens, sha256Hex: config.auth.tokenSha256 });
   if (!auth.enabled) {
     if (config.env === 'production') throw new ConfigError('API_TOKENS or API_TOKEN_SHA256 is required when NODE_ENV=production');
@@ -31,11 +41,13 @@ async function main(): Promise<void> {
   const app = createApp({
     operations: new TemporalExchangeOperations(client, config.temporal.taskQueue),
     registryStore: store,
+    directory,
     kubeconfigPolicy: config.kubeconfigPolicy,
     temporalUiUrl: config.temporal.uiUrl,
     temporalNamespace: config.temporal.namespace,
     logger,
     bodyLimit: config.bodyLimit,
+    syncWaitMs: config.syncWaitMs,
     auth,
     codec: { codec: createCodec(payloadKeys), corsOrigins: config.codecCorsOrigins },
     readiness: {
@@ -44,7 +56,7 @@ async function main(): Promise<void> {
     },
   });
   const server = app.listen(config.port, config.host, () => {
-    logger.info({ host: config.host, port: config.port, temporal: config.temporal.address, registry: store ? config.registry.dbPath : config.registry.url }, 'api listening');
+    logger.info({ host: config.host, port: config.port, temporal: config.temporal.address, registry: config.mongo ? 'mongodb' : store ? config.registry.dbPath : config.registry.url }, 'api listening');
   });
   // deploys are synchronous by contract and can take minutes: no socket timeout cuts them off
   server.requestTimeout = 0;
@@ -67,6 +79,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function registryClientDirectory(client: BackboneDBClient): ExchangeDirectory {
+  return { get: (id) => client.getBackbone(id), list: (filter, page) => client.listBackbones(filter, page) };
 }
 
 main().catch((err: unknown) => {

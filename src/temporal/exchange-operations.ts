@@ -1,12 +1,13 @@
 // The API's only way to act: start an exchange workflow under the exchange's id and wait for its outcome.
 // The API never runs helm; the outcome is mapped to the seed's response shapes by the routes.
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   exchangeWorkflowId,
   FailureType,
   SearchAttr,
   type DeployExchangeInput,
+  type Progress,
   type DeployExchangeResult,
   type RemoveExchangeInput,
   type RemoveExchangeResult,
@@ -31,12 +32,42 @@ export interface OperationSuccess<T> {
   runId: string;
 }
 
-export type Outcome<T> = OperationSuccess<T> | OperationFailure;
+/** Started but not finished within the wait the caller allowed: poll the operation. */
+export interface OperationPending {
+  ok: 'pending';
+  workflowId: string;
+  runId: string;
+}
+
+export type Outcome<T> = OperationSuccess<T> | OperationFailure | OperationPending;
+
+export interface RunOptions {
+  /** How long to wait for the result; 0 = answer as soon as the workflow started. Default: until it ends. */
+  waitMs?: number;
+}
+
+export type OperationState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+/** One operation (workflow run) on an exchange, as GET /exchange/:id/operations/:operation_id reports it. */
+export interface OperationStatus {
+  operation_id: string;
+  workflow_id: string;
+  operation: string;
+  status: OperationState;
+  step: string | null;
+  started_at: string | null;
+  closed_at: string | null;
+  result?: unknown;
+  error?: string;
+  error_type?: string;
+}
 
 export interface ExchangeOperations {
-  deploy(input: DeployExchangeInput): Promise<Outcome<DeployExchangeResult>>;
-  update(input: UpdateExchangeInput): Promise<Outcome<UpdateExchangeResult>>;
-  remove(input: RemoveExchangeInput): Promise<Outcome<RemoveExchangeResult>>;
+  deploy(input: DeployExchangeInput, opts?: RunOptions): Promise<Outcome<DeployExchangeResult>>;
+  update(input: UpdateExchangeInput, opts?: RunOptions): Promise<Outcome<UpdateExchangeResult>>;
+  remove(input: RemoveExchangeInput, opts?: RunOptions): Promise<Outcome<RemoveExchangeResult>>;
+  /** An operation by its id (the run id), or the exchange's latest when operationId is omitted; null if none. */
+  status(systemId: string, operationId?: string): Promise<OperationStatus | null>;
 }
 
 const OPERATION_BY_TYPE = { deployExchange: 'deploy', updateExchange: 'update', removeExchange: 'remove' } as const;
@@ -68,8 +99,8 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     private readonly taskQueue: string,
   ) {}
 
-  deploy(input: DeployExchangeInput) {
-    return this.run<DeployExchangeResult>('deployExchange', input, {
+  deploy(input: DeployExchangeInput, opts: RunOptions = {}) {
+    return this.run<DeployExchangeResult>('deployExchange', input, opts, {
       summary: `Deploy exchange '${input.name}' (${input.releaseName} in ${input.namespace})`,
       orgIds: input.orgIds,
       clusterId: input.clusterId,
@@ -77,17 +108,18 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     });
   }
 
-  update(input: UpdateExchangeInput) {
-    return this.run<UpdateExchangeResult>('updateExchange', input, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
+  update(input: UpdateExchangeInput, opts: RunOptions = {}) {
+    return this.run<UpdateExchangeResult>('updateExchange', input, opts, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
   }
 
-  remove(input: RemoveExchangeInput) {
-    return this.run<RemoveExchangeResult>('removeExchange', input, { summary: `Remove exchange ${input.releaseName} from ${input.namespace}` });
+  remove(input: RemoveExchangeInput, opts: RunOptions = {}) {
+    return this.run<RemoveExchangeResult>('removeExchange', input, opts, { summary: `Remove exchange ${input.releaseName} from ${input.namespace}` });
   }
 
   private async run<T>(
     workflowType: keyof typeof OPERATION_BY_TYPE,
     input: { systemId: string; releaseName: string; namespace: string },
+    opts: RunOptions,
     ui: { summary: string; orgIds?: string[]; clusterId?: string; name?: string },
   ): Promise<Outcome<T>> {
     const systemId = input.systemId;
@@ -123,26 +155,96 @@ export class TemporalExchangeOperations implements ExchangeOperations {
       }
       throw err;
     }
+    const runId = handle.firstExecutionRunId;
+    if (opts.waitMs === 0) return { ok: 'pending', workflowId, runId };
+    const result = handle.result().then(
+      (value) => ({ ok: true as const, result: value as T, workflowId, runId }),
+      (err: unknown) => failureOutcome(err, workflowId, runId),
+    );
+    if (opts.waitMs === undefined) return result;
+    let timer: NodeJS.Timeout | undefined;
+    const pending = new Promise<OperationPending>((ok) => {
+      timer = setTimeout(() => ok({ ok: 'pending', workflowId, runId }), opts.waitMs);
+    });
     try {
-      const result = (await handle.result()) as T;
-      return { ok: true, result, workflowId, runId: handle.firstExecutionRunId };
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) {
-        const cause = err.cause;
-        if (cause instanceof ApplicationFailure) {
-          const details = (cause.details?.[0] ?? {}) as { causeType?: string | null };
-          return {
-            ok: false,
-            status: statusForFailure(cause.type ?? undefined, details.causeType ?? undefined),
-            type: cause.type ?? 'Error',
-            error: cause.message,
-            workflowId,
-            runId: handle.firstExecutionRunId,
-          };
-        }
-        return { ok: false, status: 500, type: cause?.name ?? 'WorkflowFailed', error: cause?.message ?? err.message, workflowId, runId: handle.firstExecutionRunId };
-      }
-      throw err;
+      return await Promise.race([result, pending]);
+    } finally {
+      clearTimeout(timer);
     }
   }
+
+  async status(systemId: string, operationId?: string): Promise<OperationStatus | null> {
+    const workflowId = exchangeWorkflowId(systemId);
+    const handle = this.client.workflow.getHandle(workflowId, operationId);
+    let d;
+    try {
+      d = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+    const base: OperationStatus = {
+      operation_id: d.runId,
+      workflow_id: workflowId,
+      operation: OPERATION_BY_TYPE[d.type as keyof typeof OPERATION_BY_TYPE] ?? d.type,
+      status: STATE_BY_STATUS[d.status.name] ?? 'failed',
+      step: null,
+      started_at: d.startTime.toISOString(),
+      closed_at: d.closeTime ? d.closeTime.toISOString() : null,
+    };
+    const runHandle = this.client.workflow.getHandle(workflowId, d.runId);
+    if (base.status === 'running') {
+      // a query needs a live worker: do not let a stopped worker hang a status request
+      const progress = await withTimeout(runHandle.query<Progress>('progress'), 3000).catch(() => undefined);
+      return { ...base, step: progress?.step ?? null, error: progress?.lastError ?? undefined };
+    }
+    if (base.status === 'succeeded') return { ...base, step: 'done', result: await runHandle.result() };
+    const failed = await runHandle.result().then(
+      () => undefined,
+      (err: unknown) => failureOutcome(err, workflowId, d.runId),
+    );
+    const detailStep = failed && 'step' in failed ? failed.step : null;
+    return { ...base, step: detailStep ?? null, error: failed?.error, error_type: failed?.type };
+  }
+}
+
+const STATE_BY_STATUS: Record<string, OperationState> = {
+  RUNNING: 'running',
+  COMPLETED: 'succeeded',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CONTINUED_AS_NEW: 'running',
+};
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<T>((_ok, fail) => {
+      timer = setTimeout(() => fail(new Error('timeout')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The workflow's final failure as the API reports it: status, type, message and the step it failed at. */
+function failureOutcome(err: unknown, workflowId: string, runId: string): OperationFailure & { step?: string } {
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const details = (cause.details?.[0] ?? {}) as { causeType?: string | null; step?: string };
+      return {
+        ok: false,
+        status: statusForFailure(cause.type ?? undefined, details.causeType ?? undefined),
+        type: cause.type ?? 'Error',
+        error: cause.message,
+        workflowId,
+        runId,
+        step: details.step,
+      };
+    }
+    return { ok: false, status: 500, type: cause?.name ?? 'WorkflowFailed', error: cause?.message ?? err.message, workflowId, runId };
+  }
+  throw err;
 }

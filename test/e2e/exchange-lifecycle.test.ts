@@ -127,18 +127,120 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     expect(await helmReleaseNames(namespace)).toEqual([]);
   });
 
-  it('answers 409 for a POST of a release that already exists, and leaves that release alone', async () => {
+  it('answers 409 with the existing system_id for a POST of a release that already exists, and leaves it alone', async () => {
     const release = uniqueName('nats-dup');
     const namespace = uniqueName('ns');
     const body = { kubeconfig: testKubeconfig(), helm_values: {}, release_name: release, org_ids: 'org001', cluster_id: 'c1', name: 'dup', namespace };
     const first = await http.post(`${stack.baseUrl}/exchange`, body);
     expect(first.status).toBe(200);
-    const second = await http.post(`${stack.baseUrl}/exchange`, body);
+    const second = await http.post(`${stack.baseUrl}/exchange`, { ...body, helm_values: { 'config.cluster.replicas': 5 } });
     expect(second.status).toBe(409);
-    expect(second.data).toMatchObject({ success: false, error_type: 'ReleaseAlreadyExists' });
+    expect(second.data).toMatchObject({ success: false, error_type: 'ExchangeAlreadyExists', existing_system_id: first.data.system_id });
     expect(await helmReleaseNames(namespace)).toEqual([release]);
-    expect(await stack.store.get(first.data.system_id as string)).not.toBeNull();
-    expect(await stack.store.get(second.data.system_id as string)).toBeNull();
+    expect((await helmValues(release, namespace)).config).not.toMatchObject({ cluster: { replicas: 5 } });
+  });
+
+  it('lets exactly one of 10 concurrent POSTs of one release deploy; the others get 409', async () => {
+    const release = uniqueName('nats-race');
+    const namespace = uniqueName('ns');
+    const body = { kubeconfig: testKubeconfig(), helm_values: {}, release_name: release, org_ids: 'org-race', cluster_id: 'c1', name: 'race', namespace };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => http.post(`${stack.baseUrl}/exchange`, body)));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    const winner = answers.find((a) => a.status === 200)!;
+    for (const loser of answers.filter((a) => a.status === 409)) {
+      expect(loser.data.success).toBe(false);
+      expect(loser.data.existing_system_id ?? loser.data.system_id).toBe(winner.data.system_id);
+    }
+    expect(await helmReleaseNames(namespace)).toEqual([release]);
+    const records = await stack.store.list({ org_id: 'org-race' }, { limit: 100 });
+    expect(records.items.map((r) => r.system_id)).toEqual([winner.data.system_id]);
+  });
+
+  it('runs one of a concurrent PUT and DELETE and answers the other 409, without a helm lock error', async () => {
+    const release = uniqueName('nats-busy');
+    const namespace = uniqueName('ns');
+    const kubeconfig = testKubeconfig();
+    const post = await http.post(`${stack.baseUrl}/exchange`, { kubeconfig, helm_values: {}, release_name: release, org_ids: 'org001', cluster_id: 'c1', name: 'busy', namespace });
+    expect(post.status).toBe(200);
+    const id = post.data.system_id as string;
+    const [put, del] = await Promise.all([
+      http.put(`${stack.baseUrl}/exchange/${id}`, { kubeconfig, release_name: release, namespace, helm_values: { 'config.cluster.replicas': 4 } }),
+      http.delete(`${stack.baseUrl}/exchange/${id}`, { data: { kubeconfig, release_name: release, namespace } }),
+    ]);
+    expect([put.status, del.status].sort()).toEqual([200, 409]);
+    const refused = put.status === 409 ? put : del;
+    expect(refused.data).toMatchObject({ success: false, error_type: 'OperationInProgress' });
+    expect(refused.data.error).toMatch(/is busy: (updateExchange|removeExchange) is running/);
+    expect(JSON.stringify([put.data, del.data])).not.toMatch(/another operation/);
+  });
+
+  it('lists exchanges by org, shows one with its latest operation, and 404s an unknown id', async () => {
+    const namespace = uniqueName('ns');
+    const kubeconfig = testKubeconfig();
+    const orgA = uniqueName('orga');
+    const mk = (release: string, org: string) =>
+      http.post(`${stack.baseUrl}/exchange`, { kubeconfig, helm_values: {}, release_name: release, org_ids: org, cluster_id: 'c-list', name: release, namespace });
+    const [a1, a2, b1] = await Promise.all([mk(uniqueName('la'), orgA), mk(uniqueName('lb'), `${orgA},shared`), mk(uniqueName('lc'), 'other-org')]);
+    expect([a1.status, a2.status, b1.status]).toEqual([200, 200, 200]);
+    const list = await http.get(`${stack.baseUrl}/exchange`, { params: { org_id: orgA } });
+    expect(list.status).toBe(200);
+    expect(list.data.items.map((r: { system_id: string }) => r.system_id).sort()).toEqual([a1.data.system_id, a2.data.system_id].sort());
+    const paged = await http.get(`${stack.baseUrl}/exchange`, { params: { org_id: orgA, limit: 1 } });
+    expect(paged.data.items).toHaveLength(1);
+    expect(paged.data.next_cursor).toEqual(expect.any(String));
+
+    const one = await http.get(`${stack.baseUrl}/exchange/${b1.data.system_id}`);
+    expect(one.status).toBe(200);
+    expect(one.data).toMatchObject({
+      success: true,
+      exchange: { system_id: b1.data.system_id, org_ids: ['other-org'] },
+      latest_operation: { operation: 'deploy', status: 'succeeded', step: 'done', operation_id: b1.data.operation_id },
+    });
+    const missing = await http.get(`${stack.baseUrl}/exchange/7d9f3c1e-0000-4000-8000-000000000000`);
+    expect(missing.status).toBe(404);
+    expect(missing.data.success).toBe(false);
+  });
+});
+
+describe('asynchronous mode (Prefer: respond-async)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // helm waits for pods that never start (no kubelet), so the deploy stays running until its helm timeout
+    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 4 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers 202 with a status URL that reports running, then the outcome with its reason', async () => {
+    const release = uniqueName('nats-async');
+    const namespace = uniqueName('ns');
+    const post = await http.post(
+      `${stack.baseUrl}/exchange`,
+      { kubeconfig: testKubeconfig(), helm_values: {}, release_name: release, org_ids: 'org001', cluster_id: 'c1', name: 'async', namespace },
+      { headers: { Prefer: 'respond-async' } },
+    );
+    expect(post.status).toBe(202);
+    expect(post.headers['preference-applied']).toBe('respond-async');
+    expect(post.data).toMatchObject({ success: true, status: 'running', system_id: expect.any(String), operation_id: expect.any(String) });
+    expect(post.data.status_url).toBe(`/exchange/${post.data.system_id}/operations/${post.data.operation_id}`);
+    expect(post.headers.location).toBe(post.data.status_url);
+
+    const running = await eventually(async () => {
+      const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
+      return r.data.step === 'helm-install' ? r : undefined;
+    });
+    expect(running.data).toMatchObject({ success: true, operation: 'deploy', status: 'running', step: 'helm-install' });
+
+    // helm gives up after its 4 s timeout (pods never become ready); the saga uninstalls the release
+    const done = await eventually(async () => {
+      const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
+      return r.data.status !== 'running' ? r : undefined;
+    }, 120_000);
+    expect(done.data).toMatchObject({ operation: 'deploy', status: 'failed', step: 'helm-install', error_type: 'DeployFailed' });
+    expect(done.data.error).toMatch(/Deployment of exchange .* failed at helm-install/);
+    expect(await helmReleaseNames(namespace)).toEqual([]);
   });
 });
 

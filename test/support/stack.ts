@@ -71,7 +71,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalNamespace: 'default',
     logger,
-    registryStore: undefined,
+    // the registry router is mounted below, behind the fault switch; the API reads through the same store
+    directory: store,
   });
   // the registry is the real router over real storage; the fault switch sits in front of it like an outage would
   const root = express();

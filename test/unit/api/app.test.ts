@@ -15,7 +15,8 @@ import {
 } from '../../../workflows/shared.js';
 import { FAKE_TOKEN, kubeconfigWithUser, multiContextKubeconfig } from '../fixtures/kubeconfig.js';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// system ids are name-based (v5) UUIDs of (cluster_id, namespace, release_name)
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SYSTEM_ID = '7b6f0f0e-6a2b-4c1e-9d7a-2f3c4b5a6d7e';
 const TEMPORAL_UI = 'http://temporal-ui.local:8233';
 
@@ -65,6 +66,10 @@ class FakeOperations implements ExchangeOperations {
       runId: 'run-2',
       result: { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: 2 },
     }));
+  }
+
+  status(): Promise<null> {
+    return Promise.resolve(null);
   }
 
   remove(input: RemoveExchangeInput) {
@@ -128,11 +133,15 @@ describe('POST /exchange', () => {
     expect(input).toMatchObject({ releaseName: 'r', namespace: 'communication', orgIds: ['org1', 'org2'], clusterId: 'cluster-1', name: 'Exchange R', metadata: { tier: 'gold' } });
   });
 
-  it('each deploy gets a fresh system id', async () => {
+  it('one release on one cluster always gets the same system id; another release or cluster a different one', async () => {
     const { app, ops } = setup();
     await request(app).post('/exchange').send(seedBody()).expect(200);
     await request(app).post('/exchange').send(seedBody()).expect(200);
-    expect(ops.deployCalls[0]?.systemId).not.toBe(ops.deployCalls[1]?.systemId);
+    await request(app).post('/exchange').send({ ...seedBody(), release_name: 'r2' }).expect(200);
+    await request(app).post('/exchange').send({ ...seedBody(), cluster_id: 'cluster-2' }).expect(200);
+    const ids = ops.deployCalls.map((c) => c.systemId);
+    expect(ids[0]).toBe(ids[1]);
+    expect(new Set(ids).size).toBe(3);
   });
 
   it.each<[string, OperationFailure]>([
@@ -238,7 +247,6 @@ describe('request validation', () => {
 describe('routing and unexpected errors', () => {
   it.each<[string, () => request.Test]>([
     ['an unknown path', () => request(setup().app).get('/nope')],
-    ['GET on /exchange', () => request(setup().app).get('/exchange')],
     ['POST with a system id', () => request(setup().app).post(`/exchange/${SYSTEM_ID}`).send(seedBody())],
   ])('%s answers 404 in the error envelope', async (_name, send) => {
     const res = await send().expect(404);

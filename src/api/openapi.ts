@@ -1,0 +1,449 @@
+// The OpenAPI 3.1 description of the service, generated from the same zod schemas that validate requests, so
+// the document cannot drift from what the API accepts. Response shapes (which no schema validates) are
+// described here once. openApiRouter serves the document and a Swagger UI for it.
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
+import { backboneRecordSchema, listQuerySchema, newBackboneSchema } from '../registry/schema.js';
+import { createSchemas, type Schemas } from './schemas.js';
+
+// Adds .openapi() to schemas built from here on (zod 4 copies methods onto each instance when it is built, so
+// the request schemas built earlier get their documentation through .meta(), which every schema has).
+extendZodWithOpenApi(z);
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/**
+ * Documentation for request fields whose validation zod cannot express as JSON Schema (z.custom / z.unknown
+ * checked by superRefine) or whose accepted input differs from the parsed output. Applied by field name to
+ * every request body that has the field.
+ */
+const FIELD_DOCS: Record<string, Record<string, unknown>> = {
+  kubeconfig: {
+    description:
+      'Kubeconfig of the target cluster: an object, or its YAML/JSON text. The current context (or the only one) is used; ' +
+      'exec/auth-provider users and file references are refused unless the service allows them. Only the used context travels on, encrypted.',
+    oneOf: [
+      { type: 'object', additionalProperties: true, description: 'kubeconfig as a JSON object' },
+      { type: 'string', minLength: 1, description: 'kubeconfig as YAML or JSON text' },
+    ],
+  },
+  helm_values: {
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Helm value overrides on top of the base values. Dotted keys expand to nested objects ("config.jetstream.enabled": true). ' +
+      'At most 256 KiB as JSON and 32 levels deep; numbers must be finite.',
+    example: { 'config.jetstream.enabled': true, 'config.cluster.replicas': 3 },
+  },
+  metadata: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'Free-form attributes stored with the exchange in the registry.',
+  },
+  org_ids: {
+    description: 'Organizations the exchange serves: a comma-separated string or a list; 1–100 ids of letters, digits and . _ : @ - (≤ 128 characters each).',
+    example: 'org1,org2',
+  },
+  release_name: { description: 'Helm release name (a Kubernetes name, at most 53 characters).', example: 'exchange-a' },
+  namespace: { description: 'Kubernetes namespace of the release.' },
+  cluster_id: { description: 'Id of the target cluster, as the caller knows it.' },
+  name: { description: 'Display name of the exchange.' },
+};
+
+/** The body schema with FIELD_DOCS applied to its fields, registered as a component. Validation is unchanged. */
+function documentedBody<T extends z.ZodObject>(name: string, body: T) {
+  const overrides: Record<string, z.ZodType> = {};
+  for (const [field, schema] of Object.entries(body.shape)) {
+    const docs = FIELD_DOCS[field];
+    if (docs) overrides[field] = (schema as z.ZodType).meta(docs);
+  }
+  // extend keeps strictness (additionalProperties: false) and builds a schema that has .openapi()
+  return body.extend(overrides).openapi(name);
+}
+
+const uuid = z.uuid();
+const workflowFields = {
+  operation_id: z.string().meta({ description: 'Id of this operation (the workflow run); poll /exchange/{system_id}/operations/{operation_id}.' }),
+  workflow_id: z.string().meta({ description: 'Temporal workflow id (exchange-<system_id>).' }),
+  workflow_url: z.string().meta({ description: 'The workflow in the Temporal Web UI.' }),
+};
+
+const FieldIssue = z.object({ field: z.string().meta({ example: 'release_name' }), reason: z.string().meta({ example: 'must be at most 53 characters' }) }).openapi('FieldIssue');
+
+const ErrorResponse = z
+  .looseObject({
+    success: z.literal(false),
+    error: z.string().meta({ description: 'What went wrong; never quotes secrets from the request.' }),
+    error_type: z.string().optional().meta({ description: 'Failure type (e.g. ReleaseAlreadyExists, HelmRejected, OperationInProgress).' }),
+    details: z.array(FieldIssue).optional().meta({ description: 'One entry per invalid field (400).' }),
+    system_id: uuid.optional(),
+    existing_system_id: uuid.optional().meta({ description: 'The exchange that already holds the release (409).' }),
+    workflow_id: z.string().optional(),
+    workflow_url: z.string().optional(),
+  })
+  .openapi('ErrorResponse');
+
+const CreateExchangeResponse = z
+  .object({
+    success: z.literal(true),
+    system_id: uuid.meta({ description: 'Id of the exchange, derived from (cluster_id, namespace, release_name).' }),
+    release_name: z.string(),
+    namespace: z.string(),
+    public_url: z.string().meta({ description: 'URL clients use to reach the exchange.', example: 'https://edge.example.com/nats/exchange-a' }),
+    revision: z.number().int().meta({ description: 'Helm release revision.' }),
+    ...workflowFields,
+  })
+  .openapi('CreateExchangeResponse');
+
+const UpdateExchangeResponse = z
+  .object({
+    success: z.literal(true),
+    message: z.string().meta({ example: "Exchange 'exchange-a' updated successfully" }),
+    system_id: uuid,
+    revision: z.number().int(),
+    ...workflowFields,
+  })
+  .openapi('UpdateExchangeResponse');
+
+const RemoveExchangeResponse = z
+  .object({
+    success: z.literal(true),
+    message: z.string().meta({ example: "Exchange 'exchange-a' removed from cluster and DB" }),
+    system_id: uuid,
+    release_uninstalled: z.boolean().meta({ description: 'false when the release was already gone.' }),
+    record_deleted: z.boolean().meta({ description: 'false when the registry had no record.' }),
+    ...workflowFields,
+  })
+  .openapi('RemoveExchangeResponse');
+
+const OperationAccepted = z
+  .object({
+    success: z.literal(true),
+    status: z.literal('running'),
+    system_id: uuid,
+    release_name: z.string().optional(),
+    namespace: z.string().optional(),
+    operation_id: workflowFields.operation_id,
+    status_url: z.string().meta({ description: 'Relative URL to poll for the outcome.', example: '/exchange/7b6f0f0e-6a2b-4c1e-9d7a-2f3c4b5a6d7e/operations/0d9c…' }),
+    workflow_id: workflowFields.workflow_id,
+    workflow_url: workflowFields.workflow_url,
+  })
+  .openapi('OperationAccepted');
+
+const OperationStatus = z
+  .object({
+    operation_id: z.string(),
+    workflow_id: z.string(),
+    operation: z.string().meta({ description: 'deploy, update or remove.', example: 'deploy' }),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']),
+    step: z.string().nullable().meta({ description: 'Step the operation is at (running) or failed at.' }),
+    started_at: z.string().nullable().meta({ format: 'date-time' }),
+    closed_at: z.string().nullable().meta({ format: 'date-time' }),
+    result: z.unknown().optional().meta({ description: 'The workflow result (succeeded).' }),
+    error: z.string().optional(),
+    error_type: z.string().optional(),
+    workflow_url: z.string(),
+  })
+  .openapi('OperationStatus');
+
+const OperationStatusResponse = OperationStatus.extend({ success: z.literal(true), system_id: uuid }).openapi('OperationStatusResponse');
+
+const Backbone = backboneRecordSchema
+  .extend({ created_at: z.string().meta({ format: 'date-time', description: 'Assigned by the registry.' }) })
+  .openapi('Backbone');
+
+const ExchangeDetail = z
+  .object({
+    success: z.literal(true),
+    system_id: uuid,
+    // unions, not .nullable(): a nullable $ref comes out as allOf [ref, {type: [object, null]}], which null fails
+    exchange: z.union([Backbone, z.null()]).meta({ description: 'The registry record; null while the exchange is not (or no longer) registered.' }),
+    latest_operation: z.union([OperationStatus.extend({ status_url: z.string() }).openapi('LatestOperation'), z.null()]),
+  })
+  .openapi('ExchangeDetail');
+
+const BackboneList = z
+  .object({
+    success: z.literal(true),
+    items: z.array(Backbone),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page.' }),
+  })
+  .openapi('BackboneList');
+
+const BackboneResponse = z.object({ success: z.literal(true), backbone: Backbone }).openapi('BackboneResponse');
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).meta({ contentEncoding: 'base64' });
+const CodecPayloads = z
+  .object({
+    payloads: z.array(z.strictObject({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(1000),
+  })
+  .openapi('CodecPayloads');
+
+const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+const Readiness = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    checks: z.record(z.string(), z.string()).meta({ description: 'Each dependency: "ok" or "unavailable: <reason>".', example: { temporal: 'ok', registry: 'ok' } }),
+  })
+  .openapi('Readiness');
+
+const ERRORS = {
+  400: ['BadRequest', 'The request is invalid; `details` names every bad field.'],
+  401: ['Unauthorized', 'No bearer token was sent.'],
+  403: ['Forbidden', 'The bearer token is not accepted.'],
+  404: ['NotFound', 'No such exchange, operation, release or record.'],
+  409: ['Conflict', 'The release or exchange exists already, or another operation on the exchange is running.'],
+  413: ['PayloadTooLarge', 'The request body is too large.'],
+  415: ['UnsupportedMediaType', 'The request body is not application/json.'],
+  422: ['Unprocessable', 'Helm refused the release (chart or values rejected by the cluster).'],
+  500: ['InternalError', 'An unexpected error.'],
+  501: ['NotImplemented', 'No registry is configured for this.'],
+  502: ['BadGateway', 'The cluster or the registry failed or refused the operation.'],
+  503: ['Unavailable', 'A dependency (the workflow engine or the registry store) is unreachable; retry later.'],
+} as const satisfies Record<number, readonly [string, string]>;
+type ErrorStatus = keyof typeof ERRORS;
+
+const errors = (...statuses: ErrorStatus[]): Record<string, { $ref: string }> =>
+  Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/${ERRORS[s][0]}` }]));
+
+const json = (schema: z.ZodType, description: string, extra: Partial<ResponseConfig> = {}): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...extra,
+});
+
+const MUTATION_ERRORS: ErrorStatus[] = [400, 401, 403, 404, 409, 413, 415, 422, 500, 502, 503];
+const READ_ERRORS: ErrorStatus[] = [400, 401, 403, 500, 503];
+
+const preferHeader = z.object({
+  Prefer: z
+    .string()
+    .optional()
+    .meta({ description: '`respond-async`: answer 202 as soon as the operation started, with a status URL to poll.', example: 'respond-async' }),
+});
+
+const accepted: ResponseConfig = json(OperationAccepted, 'Started and still running: poll `status_url`. Answered for `Prefer: respond-async`, or when the operation outlasts the synchronous wait.', {
+  headers: {
+    Location: { description: 'The status URL.', schema: { type: 'string' } },
+    'Preference-Applied': { description: '`respond-async` when the Prefer header was honoured.', schema: { type: 'string' } },
+  },
+});
+
+export interface OpenApiOptions {
+  /** Base URL of the API, e.g. https://deployer.example.com; omitted = relative to the document. */
+  serverUrl?: string;
+  version?: string;
+}
+
+export function buildOpenApiDocument(schemas: Schemas, opts: OpenApiOptions = {}): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of the API tokens (API_TOKENS). Not required when the service runs without tokens (development).',
+  });
+  for (const [name, schema] of Object.entries({ FieldIssue, ErrorResponse })) registry.register(name, schema);
+  for (const [, [name, description]] of Object.entries(ERRORS)) {
+    registry.registerComponent('responses', name, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } });
+  }
+
+  const createBody = documentedBody('CreateExchangeRequest', schemas.createExchange.body);
+  const updateBody = documentedBody('UpdateExchangeRequest', schemas.updateExchange.body);
+  const removeBody = documentedBody('RemoveExchangeRequest', schemas.removeExchange.body);
+  const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
+
+  const routes: RouteConfig[] = [
+    {
+      method: 'post',
+      path: '/exchange',
+      operationId: 'createExchange',
+      tags: ['exchange'],
+      summary: 'Deploy an exchange',
+      description: 'Installs the NATS release on the cluster and registers the exchange. Waits for the outcome unless `Prefer: respond-async` is sent.',
+      request: { headers: preferHeader, body: jsonBody(createBody) },
+      responses: { 200: json(CreateExchangeResponse, 'Deployed and registered.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+    },
+    {
+      method: 'put',
+      path: '/exchange/{system_id}',
+      operationId: 'updateExchange',
+      tags: ['exchange'],
+      summary: 'Change an exchange',
+      description: 'Upgrades the release with the new value overrides on top of the ones it has.',
+      request: { params: schemas.updateExchange.params, headers: preferHeader, body: jsonBody(updateBody) },
+      responses: { 200: json(UpdateExchangeResponse, 'Upgraded.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+    },
+    {
+      method: 'delete',
+      path: '/exchange/{system_id}',
+      operationId: 'removeExchange',
+      tags: ['exchange'],
+      summary: 'Remove an exchange',
+      description: 'Uninstalls the release and deletes the registry record; either being gone already is success.',
+      request: { params: schemas.removeExchange.params, headers: preferHeader, body: jsonBody(removeBody) },
+      responses: { 200: json(RemoveExchangeResponse, 'Removed.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+    },
+    {
+      method: 'get',
+      path: '/exchange',
+      operationId: 'listExchanges',
+      tags: ['exchange'],
+      summary: 'List exchanges',
+      request: { query: schemas.listExchanges.query },
+      responses: { 200: json(BackboneList, 'One page of exchanges.'), ...errors(...READ_ERRORS, 501) },
+    },
+    {
+      method: 'get',
+      path: '/exchange/{system_id}',
+      operationId: 'getExchange',
+      tags: ['exchange'],
+      summary: 'An exchange and its latest operation',
+      request: { params: schemas.getExchange.params },
+      responses: { 200: json(ExchangeDetail, 'The exchange.'), ...errors(...READ_ERRORS, 404) },
+    },
+    {
+      method: 'get',
+      path: '/exchange/{system_id}/operations/{operation_id}',
+      operationId: 'getOperation',
+      tags: ['exchange'],
+      summary: 'The state of one operation',
+      request: { params: schemas.getOperation.params },
+      responses: { 200: json(OperationStatusResponse, 'The operation.'), ...errors(...READ_ERRORS, 404) },
+    },
+    {
+      method: 'post',
+      path: '/backbones',
+      operationId: 'createBackbone',
+      tags: ['registry'],
+      summary: 'Register a backbone',
+      description: 'Idempotent for an identical record with the same system_id.',
+      request: { body: jsonBody(newBackboneSchema.extend({}).openapi('NewBackbone')) },
+      responses: {
+        200: json(BackboneResponse, 'The identical record existed already.'),
+        201: json(BackboneResponse, 'Registered.'),
+        ...errors(400, 401, 403, 409, 413, 415, 500, 503),
+      },
+    },
+    {
+      method: 'get',
+      path: '/backbones',
+      operationId: 'listBackbones',
+      tags: ['registry'],
+      summary: 'List backbones',
+      request: { query: listQuerySchema },
+      responses: { 200: json(BackboneList, 'One page of backbones.'), ...errors(...READ_ERRORS) },
+    },
+    {
+      method: 'get',
+      path: '/backbones/{id}',
+      operationId: 'getBackbone',
+      tags: ['registry'],
+      summary: 'A backbone',
+      request: { params: z.object({ id: z.string().meta({ description: 'system_id of the backbone' }) }) },
+      responses: { 200: json(BackboneResponse, 'The backbone.'), ...errors(401, 403, 404, 500, 503) },
+    },
+    {
+      method: 'delete',
+      path: '/backbones/{id}',
+      operationId: 'deleteBackbone',
+      tags: ['registry'],
+      summary: 'Deregister a backbone',
+      request: { params: z.object({ id: z.string().meta({ description: 'system_id of the backbone' }) }) },
+      responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 500, 503) },
+    },
+    ...(['encode', 'decode'] as const).map(
+      (op): RouteConfig => ({
+        method: 'post',
+        path: `/codec/${op}`,
+        operationId: `codec${op === 'encode' ? 'Encode' : 'Decode'}`,
+        tags: ['codec'],
+        summary: `Temporal codec server: ${op} payloads`,
+        description: 'Called by the Temporal Web UI (CORS) to show encrypted workflow payloads to authorized users.',
+        request: { body: jsonBody(CodecPayloads) },
+        responses: { 200: json(CodecPayloads, `The ${op}d payloads.`), ...errors(400, 401, 403, 413) },
+      }),
+    ),
+    {
+      method: 'get',
+      path: '/healthz',
+      operationId: 'health',
+      tags: ['operations'],
+      summary: 'Liveness',
+      security: [],
+      responses: { 200: json(Health, 'The process is up.') },
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      operationId: 'readiness',
+      tags: ['operations'],
+      summary: 'Readiness: Temporal and the registry store answer',
+      security: [],
+      responses: { 200: json(Readiness, 'Ready.'), 503: json(Readiness, 'A dependency is unavailable.') },
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics',
+      security: [],
+      responses: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } } },
+    },
+    {
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      tags: ['operations'],
+      summary: 'This document',
+      security: [],
+      responses: { 200: { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+    },
+  ];
+  for (const route of routes) registry.registerPath(route);
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'NATS Exchange Deployer',
+      version: opts.version ?? '0.1.0',
+      description: 'Deploys, changes and removes NATS exchanges on remote Kubernetes clusters through durable Temporal workflows.',
+    },
+    ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
+    security: [{ bearerAuth: [] }],
+    tags: [
+      { name: 'exchange', description: 'Exchanges (the seed contract and its read side)' },
+      { name: 'registry', description: 'Backbone Registry' },
+      { name: 'codec', description: 'Temporal codec server' },
+      { name: 'operations', description: 'Probes, metrics and this document' },
+    ],
+  });
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Method (upper case) and express-style path (`/exchange/:system_id`) of every operation in the document. */
+export function documentedRoutes(doc: { paths?: Record<string, object> }): Array<{ method: string; path: string }> {
+  const out: Array<{ method: string; path: string }> = [];
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      if (method in item) out.push({ method: method.toUpperCase(), path: path.replace(/\{([^}]+)\}/g, ':$1') });
+    }
+  }
+  return out;
+}
+
+export const DOCUMENTED_ROUTES: Array<{ method: string; path: string }> = documentedRoutes(buildOpenApiDocument(createSchemas(DEFAULT_KUBECONFIG_POLICY)));
+
+/** GET /openapi.json and the Swagger UI at /docs; mount before authentication (a browser sends no bearer token). */
+export function openApiRouter(doc: object): Router {
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  router.use('/docs', swaggerUi.serve, swaggerUi.setup(doc, { customSiteTitle: 'NATS Exchange Deployer API' }));
+  return router;
+}

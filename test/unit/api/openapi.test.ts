@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import express from 'express';
+import request from 'supertest';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../../activities/kubeconfig.js';
+import { createApp } from '../../../src/api/app.js';
+import { buildOpenApiDocument, DOCUMENTED_ROUTES, openApiRouter } from '../../../src/api/openapi.js';
+import { createSchemas } from '../../../src/api/schemas.js';
+import { createLogger } from '../../../src/logger.js';
+import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
+import { createCodec } from '../../../src/temporal/data-converter.js';
+import type { ExchangeOperations } from '../../../src/temporal/exchange-operations.js';
+
+type Json = Record<string, any>;
+
+const doc = buildOpenApiDocument(createSchemas(DEFAULT_KUBECONFIG_POLICY), { serverUrl: 'http://127.0.0.1:9000' }) as Json;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+const PUBLIC = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
+
+/** Follows one local $ref (#/components/...). */
+function deref(node: Json): Json {
+  if (typeof node.$ref !== 'string') return node;
+  return (node.$ref as string)
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<Json>((at, key) => at[key], doc);
+}
+
+const operations = (): Array<[string, string, Json]> =>
+  Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, op]): [string, string, Json] => [path, method, op as Json]),
+  );
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(String(doc.openapi)).toMatch(/^3\.1\./);
+    // validate() dereferences in place: give it a copy
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+  });
+
+  it('every path has operations, and every operation has responses', () => {
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      const methods = Object.keys(item as Json).filter((m) => HTTP_METHODS.includes(m));
+      expect({ path, methods: methods.length > 0 }).toEqual({ path, methods: true });
+    }
+    for (const [path, method, op] of operations()) {
+      expect({ path, method, responses: Object.keys(op.responses ?? {}).length > 0 }).toEqual({ path, method, responses: true });
+    }
+  });
+
+  it('documents every route of the service', () => {
+    const listed = DOCUMENTED_ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(listed).toEqual(
+      [
+        'POST /exchange',
+        'GET /exchange',
+        'PUT /exchange/:system_id',
+        'DELETE /exchange/:system_id',
+        'GET /exchange/:system_id',
+        'GET /exchange/:system_id/operations/:operation_id',
+        'POST /backbones',
+        'GET /backbones',
+        'GET /backbones/:id',
+        'DELETE /backbones/:id',
+        'POST /codec/encode',
+        'POST /codec/decode',
+        'GET /healthz',
+        'GET /readyz',
+        'GET /metrics',
+        'GET /openapi.json',
+      ].sort(),
+    );
+  });
+
+  it('the POST /exchange body requires exactly the seed fields and checks release_name like the API does', () => {
+    const schema = deref(doc.paths['/exchange'].post.requestBody.content['application/json'].schema);
+    expect([...schema.required].sort()).toEqual(['cluster_id', 'helm_values', 'kubeconfig', 'name', 'org_ids', 'release_name']);
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['namespace', 'metadata']));
+    expect(schema.properties.release_name).toMatchObject({ type: 'string', maxLength: 53, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
+    expect(schema.properties.namespace).toMatchObject({ maxLength: 63, default: 'communication' });
+    // schemas zod cannot express still say what they accept
+    expect(schema.properties.kubeconfig.oneOf.map((s: Json) => s.type)).toEqual(['object', 'string']);
+    expect(schema.properties.helm_values.type).toBe('object');
+    expect(schema.properties.org_ids.anyOf.map((s: Json) => s.type)).toEqual(['string', 'array']);
+  });
+
+  it('documents the seed response shapes and the 202 of respond-async', () => {
+    const post = doc.paths['/exchange'].post;
+    const created = deref(post.responses['200'].content['application/json'].schema);
+    expect(created.required).toEqual(expect.arrayContaining(['success', 'system_id', 'release_name', 'namespace', 'public_url']));
+    for (const [path, method] of [
+      ['/exchange/{system_id}', 'put'],
+      ['/exchange/{system_id}', 'delete'],
+    ] as const) {
+      const ok = deref(doc.paths[path][method].responses['200'].content['application/json'].schema);
+      expect(ok.required).toEqual(expect.arrayContaining(['success', 'message']));
+    }
+    for (const [path, method] of [
+      ['/exchange', 'post'],
+      ['/exchange/{system_id}', 'put'],
+      ['/exchange/{system_id}', 'delete'],
+    ] as const) {
+      const op = doc.paths[path][method];
+      const accepted = deref(op.responses['202'].content['application/json'].schema);
+      expect(accepted.required).toEqual(expect.arrayContaining(['system_id', 'operation_id', 'status_url']));
+      expect(op.parameters.map((p: Json) => `${p.in}:${p.name}`)).toContain('header:Prefer');
+    }
+  });
+
+  it('every error response is the error envelope', () => {
+    const envelope = doc.components.schemas.ErrorResponse;
+    expect(envelope.required).toEqual(['success', 'error']);
+    expect(Object.keys(envelope.properties)).toEqual(expect.arrayContaining(['error_type', 'details']));
+    expect(deref(envelope.properties.details.items).required).toEqual(['field', 'reason']);
+    const post = doc.paths['/exchange'].post;
+    for (const status of ['400', '401', '403', '404', '409', '413', '415', '422', '502', '503']) {
+      const response = deref(post.responses[status]);
+      expect({ status, schema: response.content['application/json'].schema }).toEqual({ status, schema: { $ref: '#/components/schemas/ErrorResponse' } });
+    }
+  });
+
+  it('requires the bearer token everywhere except the probes, metrics and this document', () => {
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    for (const [path, method, op] of operations()) {
+      const open = Array.isArray(op.security) && op.security.length === 0;
+      expect({ path, method, open }).toEqual({ path, method, open: PUBLIC.includes(path) });
+    }
+  });
+
+  it('takes the server URL from the options', () => {
+    expect(doc.servers).toEqual([{ url: 'http://127.0.0.1:9000' }]);
+    expect(buildOpenApiDocument(createSchemas(DEFAULT_KUBECONFIG_POLICY), {})).not.toHaveProperty('servers');
+  });
+});
+
+describe('openApiRouter', () => {
+  const app = express().use(openApiRouter(doc));
+
+  it('serves the document at /openapi.json', async () => {
+    const res = await request(app).get('/openapi.json').expect(200);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await request(app).get('/docs/').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('swagger-ui');
+    const init = await request(app).get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toContain('NATS Exchange Deployer');
+  });
+});
+
+// ---- every route the real app serves is documented -------------------------------------------------------
+
+interface LayerLike {
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle?: { stack?: LayerLike[] };
+  /** The path given to use()/route() (router ≥ 2.3, which express 5 uses). */
+  rawPath?: unknown;
+  slash?: boolean;
+}
+
+const joinPath = (prefix: string, path: string) => (`${prefix}/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'));
+
+/** method + express path of every route on an express 5 router stack, nested routers included. */
+function servedRoutes(stack: LayerLike[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
+        out.push(`${method.toUpperCase()} ${joinPath(prefix, String(layer.route.path))}`);
+      }
+    } else if (Array.isArray(layer.handle?.stack)) {
+      const mount = layer.rawPath ?? (layer.slash ? '/' : undefined);
+      if (typeof mount !== 'string') throw new Error(`cannot tell the mount path of a router layer: ${JSON.stringify(Object.keys(layer))}`);
+      out.push(...servedRoutes(layer.handle.stack, joinPath(prefix, mount)));
+    }
+  }
+  return out;
+}
+
+describe('the real app', () => {
+  const store = new SqliteBackboneStore(':memory:');
+  afterAll(() => store.close());
+
+  const app = createApp({
+    // routes are only listed, never called
+    operations: {} as ExchangeOperations,
+    registryStore: store,
+    kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
+    temporalUiUrl: 'http://temporal-ui.local:8233',
+    temporalNamespace: 'default',
+    logger: createLogger('silent', 'test'),
+    codec: { codec: createCodec(`k1:${randomBytes(32).toString('base64')}`), corsOrigins: [] },
+  });
+  const served = [...new Set(servedRoutes((app as unknown as { router: { stack: LayerLike[] } }).router.stack))];
+  const documented = DOCUMENTED_ROUTES.map((r) => `${r.method} ${r.path}`);
+
+  it('walks the router stack', () => {
+    expect(served).toEqual(expect.arrayContaining(['GET /healthz', 'POST /exchange', 'PUT /exchange/:system_id', 'GET /backbones/:id', 'POST /codec/encode']));
+  });
+
+  it('every route it serves is documented', () => {
+    expect(served.filter((r) => !documented.includes(r))).toEqual([]);
+  });
+
+  it('every documented /exchange, /backbones and /codec route is served', () => {
+    const api = documented.filter((r) => /^\S+ \/(exchange|backbones|codec)(\/|$)/.test(r));
+    expect(api.filter((r) => !served.includes(r))).toEqual([]);
+  });
+});
