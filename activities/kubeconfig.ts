@@ -3,6 +3,7 @@
 // writes it to a private temp file that never outlives the helm call.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 
@@ -19,6 +20,11 @@ export interface KubeconfigPolicy {
   allowExec: boolean;
   /** Allow file references (`tokenFile`, `client-certificate`, …) that read files on the worker. Default false. */
   allowFileReferences: boolean;
+  /**
+   * Hosts the cluster server may name: exact DNS names, `*.suffix` wildcards, IPs or CIDRs. Empty = any.
+   * Names are matched as written (not resolved), so list names, not the addresses they resolve to.
+   */
+  serverAllowlist?: string[];
 }
 
 export const DEFAULT_KUBECONFIG_POLICY: KubeconfigPolicy = { allowExec: false, allowFileReferences: false };
@@ -67,6 +73,31 @@ function sizeProblem(root: unknown): string | undefined {
     for (const c of children) stack.push([c, depth + 1]);
   }
   return undefined;
+}
+
+/** Pure: is `hostname` (as in a URL: IPv6 in brackets) covered by one of the allow-list entries? */
+export function hostAllowed(hostname: string, allowlist: string[]): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const family = isIP(host);
+  for (const raw of allowlist) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (family) {
+      const [net, bits] = entry.split('/');
+      const netFamily = net ? isIP(net) : 0;
+      if (!netFamily || netFamily !== family) continue;
+      const list = new BlockList();
+      const type = family === 4 ? 'ipv4' : 'ipv6';
+      if (bits === undefined) list.addAddress(net as string, type);
+      else list.addSubnet(net as string, Number(bits), type);
+      if (list.check(host, type)) return true;
+    } else if (entry.startsWith('*.')) {
+      if (host.endsWith(entry.slice(1)) && host.length > entry.length - 1) return true;
+    } else if (host === entry) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Accepts the object the seed API takes, or a YAML/JSON string of it. */
@@ -173,6 +204,8 @@ export function resolveKubeconfig(raw: unknown, policy: KubeconfigPolicy = DEFAU
       issues.push({ path: `${cPath}.server`, reason: 'must be an http(s) URL' });
     }
     if (url && url.protocol !== 'https:' && url.protocol !== 'http:') issues.push({ path: `${cPath}.server`, reason: 'must be an http(s) URL' });
+    else if (url && policy.serverAllowlist?.length && !hostAllowed(url.hostname, policy.serverAllowlist))
+      issues.push({ path: `${cPath}.server`, reason: 'names a host outside the allowed list (KUBE_SERVER_ALLOWLIST)' });
   }
   if (!policy.allowFileReferences) {
     for (const k of FILE_KEYS_CLUSTER) if (k in cluster.body) issues.push({ path: `${cPath}.${k}`, reason: 'file references are not allowed; use the *-data field' });

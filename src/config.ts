@@ -53,6 +53,9 @@ const EnvSchema = z.object({
   /** Browser origins allowed to call the codec endpoints (the Temporal Web UI), comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   BODY_LIMIT: z.string().default('1mb'),
+  /** Worker's Prometheus endpoint (GET /metrics); 0 = off. The API serves /metrics on its own port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().optional(),
   /** A mutation that takes longer answers 202 with a status URL instead of holding the connection (0 = always wait). */
   SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Hosts, IPs or CIDRs a kubeconfig's server may point at, comma-separated; empty = any. */
@@ -104,13 +107,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       historyMax: e.HELM_HISTORY_MAX,
     },
     publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
-    kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES },
+    kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES, serverAllowlist: list(e.KUBE_SERVER_ALLOWLIST) },
     kubeconfigTempDir: e.KUBECONFIG_TEMP_DIR,
     auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256) },
     codecCorsOrigins: list(e.CODEC_CORS_ORIGINS),
     bodyLimit: e.BODY_LIMIT,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST ?? e.HOST },
     syncWaitMs: e.SYNC_WAIT_SECONDS === 0 ? undefined : e.SYNC_WAIT_SECONDS * 1000,
-    kubeServerAllowlist: list(e.KUBE_SERVER_ALLOWLIST),
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     registry: {
       url: (e.REGISTRY_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),

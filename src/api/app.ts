@@ -13,6 +13,9 @@ import { requireBearer, TokenVerifier } from './auth.js';
 import { createCodecRouter } from './codec-routes.js';
 import { errorHandler, notFound, sendError } from './errors.js';
 import { createExchangeRouter, type ExchangeDirectory } from './exchange-routes.js';
+import type { Metrics } from '../metrics.js';
+import { buildOpenApiDocument, openApiRouter } from './openapi.js';
+import { createSchemas } from './schemas.js';
 
 export interface AppDeps {
   operations: ExchangeOperations;
@@ -33,6 +36,9 @@ export interface AppDeps {
   codec?: { codec: PayloadCodec; corsOrigins: string[] };
   /** Readiness checks by name (Temporal, registry store); each rejects when its dependency is down. */
   readiness?: Record<string, () => Promise<unknown>>;
+  metrics?: Pick<Metrics, 'httpMiddleware' | 'metricsHandler'>;
+  /** servers[0].url of the OpenAPI document */
+  publicBaseUrl?: string;
 }
 
 /** Bodies are JSON only: anything else is refused before a parser sees it. */
@@ -48,6 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(helmet());
+  if (deps.metrics) app.use(deps.metrics.httpMiddleware);
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -56,7 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
   app.get('/healthz', (_req, res) => {
@@ -76,6 +83,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
+  if (deps.metrics) app.get('/metrics', deps.metrics.metricsHandler);
+  app.use(openApiRouter(buildOpenApiDocument(createSchemas(deps.kubeconfigPolicy), { serverUrl: deps.publicBaseUrl })));
   if (deps.codec) {
     // the Web UI calls the codec from the browser: CORS preflight must pass before authentication applies
     app.use('/codec', createCodecRouter(deps.codec.codec, deps.codec.corsOrigins, requireBearer(auth), deps.bodyLimit ?? '4mb'));

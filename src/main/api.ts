@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { createMetrics } from '../metrics.js';
 import { createLogger } from '../logger.js';
 import { BackboneDBClient } from '../registry/client.js';
 import { MongoBackboneStore } from '../registry/mongo-store.js';
@@ -19,6 +20,7 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel, 'ned-api');
 
 async function main(): Promise<void> {
+  const metrics = createMetrics('api');
   const payloadKeys = requirePayloadKeys(config);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(payloadKeys) });
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     logger.warn('no API tokens configured: the API accepts unauthenticated requests (development only)');
   }
   const app = createApp({
-    operations: new TemporalExchangeOperations(client, config.temporal.taskQueue),
+    operations: new TemporalExchangeOperations(client, config.temporal.taskQueue, metrics),
     registryStore: store,
     directory,
     kubeconfigPolicy: config.kubeconfigPolicy,
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimit: config.bodyLimit,
     syncWaitMs: config.syncWaitMs,
+    metrics,
     auth,
     codec: { codec: createCodec(payloadKeys), corsOrigins: config.codecCorsOrigins },
     readiness: {

@@ -2,6 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { activityMetricsInterceptor, createMetrics, startMetricsServer } from '../metrics.js';
 import { BackboneDBClient } from '../registry/client.js';
 import { createExchangeWorker } from '../temporal/worker.js';
 import { requirePayloadKeys } from './payload-keys.js';
@@ -11,6 +12,8 @@ const logger = createLogger(config.logLevel, 'ned-worker');
 
 async function main(): Promise<void> {
   const payloadKeys = requirePayloadKeys(config);
+  const metrics = createMetrics('worker');
+  const metricsServer = config.metrics.port > 0 ? await startMetricsServer(metrics, config.metrics.port, config.metrics.host) : undefined;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createExchangeWorker({
     connection,
@@ -23,12 +26,15 @@ async function main(): Promise<void> {
       publicUrlTemplate: config.publicUrlTemplate,
       registry: new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token }),
       tempDir: config.kubeconfigTempDir,
+      onHelmFinished: metrics.onHelmFinished,
     },
+    activityInterceptors: [activityMetricsInterceptor(metrics)],
   });
   logger.info({ temporal: config.temporal.address, taskQueue: config.temporal.taskQueue, chart: config.helm.source.chart, registry: config.registry.url }, 'worker started');
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks finished or the grace time ran out
   await worker.run();
   await connection.close();
+  await new Promise<void>((ok) => (metricsServer ? metricsServer.close(() => ok()) : ok()));
   logger.info('worker stopped');
 }
 

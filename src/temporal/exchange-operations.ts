@@ -2,6 +2,7 @@
 // The API never runs helm; the outcome is mapped to the seed's response shapes by the routes.
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Metrics } from '../metrics.js';
 import {
   exchangeWorkflowId,
   FailureType,
@@ -97,6 +98,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly metrics?: Pick<Metrics, 'operationsStarted' | 'operationsFinished'>,
   ) {}
 
   deploy(input: DeployExchangeInput, opts: RunOptions = {}) {
@@ -123,6 +125,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     ui: { summary: string; orgIds?: string[]; clusterId?: string; name?: string },
   ): Promise<Outcome<T>> {
     const systemId = input.systemId;
+    const op = OPERATION_BY_TYPE[workflowType];
     const workflowId = exchangeWorkflowId(systemId);
     let handle;
     try {
@@ -146,6 +149,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        this.metrics?.operationsFinished.inc({ operation: op, outcome: 'rejected' });
         const running = await this.client.workflow
           .getHandle(workflowId)
           .describe()
@@ -156,10 +160,17 @@ export class TemporalExchangeOperations implements ExchangeOperations {
       throw err;
     }
     const runId = handle.firstExecutionRunId;
+    this.metrics?.operationsStarted.inc({ operation: op });
     if (opts.waitMs === 0) return { ok: 'pending', workflowId, runId };
     const result = handle.result().then(
-      (value) => ({ ok: true as const, result: value as T, workflowId, runId }),
-      (err: unknown) => failureOutcome(err, workflowId, runId),
+      (value) => {
+        this.metrics?.operationsFinished.inc({ operation: op, outcome: 'succeeded' });
+        return { ok: true as const, result: value as T, workflowId, runId };
+      },
+      (err: unknown) => {
+        this.metrics?.operationsFinished.inc({ operation: op, outcome: 'failed' });
+        return failureOutcome(err, workflowId, runId);
+      },
     );
     if (opts.waitMs === undefined) return result;
     let timer: NodeJS.Timeout | undefined;

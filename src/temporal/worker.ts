@@ -1,7 +1,7 @@
 // Builds the worker that runs the exchange workflows and their activities: real helm, real registry client.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createDataConverter } from './data-converter.js';
 
@@ -30,6 +30,7 @@ export interface ExchangeWorkerOptions {
   activities: ActivityDeps;
   maxConcurrentActivityTaskExecutions?: number;
   shutdownGraceTime?: string;
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export async function createExchangeWorker(o: ExchangeWorkerOptions): Promise<Worker> {
@@ -42,6 +43,7 @@ export async function createExchangeWorker(o: ExchangeWorkerOptions): Promise<Wo
     dataConverter: createDataConverter(o.payloadKeys),
     // each helm run is a process talking to a remote API server; a handful at a time is plenty on 2 cores
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 8,
+    interceptors: { activity: o.activityInterceptors ?? [] },
     shutdownGraceTime: (o.shutdownGraceTime ?? '30 seconds') as `${number} seconds`,
   });
 }

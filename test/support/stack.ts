@@ -12,7 +12,8 @@ import { createLogger } from '../../src/logger.js';
 import { BackboneDBClient } from '../../src/registry/client.js';
 import { createRegistryRouter } from '../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../src/registry/sqlite-store.js';
-import { createDataConverter } from '../../src/temporal/data-converter.js';
+import { createCodec, createDataConverter } from '../../src/temporal/data-converter.js';
+import { TokenVerifier } from '../../src/api/auth.js';
 import { TemporalExchangeOperations } from '../../src/temporal/exchange-operations.js';
 import { createExchangeWorker } from '../../src/temporal/worker.js';
 import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
@@ -27,6 +28,8 @@ export interface RegistryFaults {
 export interface Stack {
   baseUrl: string;
   client: Client;
+  /** A client without the payload codec: sees what the Temporal server stores. */
+  rawClient: Client;
   taskQueue: string;
   store: SqliteBackboneStore;
   faults: RegistryFaults;
@@ -52,6 +55,8 @@ export interface StackOptions {
   /** helm --wait strategy; with no kubelet a StatefulSet never becomes ready, so helm blocks until cancelled. */
   helmWait?: 'watcher' | 'legacy';
   helmTimeoutSeconds?: number;
+  /** Bearer tokens the API demands (none = open). */
+  apiTokens?: string[];
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -73,6 +78,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     logger,
     // the registry router is mounted below, behind the fault switch; the API reads through the same store
     directory: store,
+    auth: new TokenVerifier({ tokens: opts.apiTokens ?? [] }),
+    codec: { codec: createCodec(env.payloadKeys), corsOrigins: ['http://127.0.0.1:8233'] },
   });
   // the registry is the real router over real storage; the fault switch sits in front of it like an outage would
   const root = express();
@@ -115,6 +122,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     baseUrl: url,
     client,
+    rawClient: new Client({ connection, namespace: 'default' }),
     taskQueue,
     store,
     faults,

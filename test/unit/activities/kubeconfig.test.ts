@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import {
   DEFAULT_KUBECONFIG_POLICY,
+  hostAllowed,
   KubeconfigError,
   resolveKubeconfig,
   withKubeconfigFile,
@@ -305,5 +306,28 @@ describe('withKubeconfigFile', () => {
     await Promise.all([1, 2].map(() => withKubeconfigFile(tokenKubeconfig(), (p) => Promise.resolve(void seen.push(p)), base)));
     expect(new Set(seen).size).toBe(2);
     expect(await readdir(base)).toEqual([]);
+  });
+});
+
+describe('server allow-list (KUBE_SERVER_ALLOWLIST)', () => {
+  it.each<[string, string[], boolean]>([
+    ['api.example.com', ['api.example.com'], true],
+    ['API.example.com', ['api.example.com'], true],
+    ['evil-api.example.com', ['api.example.com'], false],
+    ['a.clusters.example.com', ['*.clusters.example.com'], true],
+    ['clusters.example.com', ['*.clusters.example.com'], false],
+    ['10.1.2.3', ['10.0.0.0/8'], true],
+    ['11.1.2.3', ['10.0.0.0/8'], false],
+    ['127.0.0.1', ['127.0.0.1'], true],
+    ['[2001:db8::1]', ['2001:db8::/32'], true],
+    ['[2001:db9::1]', ['2001:db8::/32'], false],
+    ['10.1.2.3', ['api.example.com'], false],
+  ])('%s against %j → %s', (host, list, expected) => {
+    expect(hostAllowed(host, list)).toBe(expected);
+  });
+
+  it('refuses a kubeconfig whose server is outside the list, naming the field', () => {
+    const kc = tokenKubeconfig();
+    expect(() => resolveKubeconfig(kc, { allowExec: false, allowFileReferences: false, serverAllowlist: ['10.0.0.0/8'] })).toThrow(/server: names a host outside the allowed list/);
   });
 });

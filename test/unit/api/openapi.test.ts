@@ -11,6 +11,7 @@ import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import { createCodec } from '../../../src/temporal/data-converter.js';
 import type { ExchangeOperations } from '../../../src/temporal/exchange-operations.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a walk through a generated JSON document
 type Json = Record<string, any>;
 
 const doc = buildOpenApiDocument(createSchemas(DEFAULT_KUBECONFIG_POLICY), { serverUrl: 'http://127.0.0.1:9000' }) as Json;
@@ -20,7 +21,7 @@ const PUBLIC = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
 /** Follows one local $ref (#/components/...). */
 function deref(node: Json): Json {
   if (typeof node.$ref !== 'string') return node;
-  return (node.$ref as string)
+  return node.$ref
     .replace(/^#\//, '')
     .split('/')
     .reduce<Json>((at, key) => at[key], doc);
