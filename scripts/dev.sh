@@ -41,7 +41,10 @@ export PAYLOAD_KEYS
 
 temporal_port="${TEMPORAL_PORT:-7233}"
 ui_port="${TEMPORAL_UI_PORT:-8233}"
-"$root/scripts/temporal-dev.sh" start "$state/temporal" --port "$temporal_port" --ui-port "$ui_port" --db "$state/temporal.db"
+export PORT="${PORT:-9000}"
+# the Web UI asks the API's codec endpoint to decode the encrypted payloads it shows
+"$root/scripts/temporal-dev.sh" start "$state/temporal" --port "$temporal_port" --ui-port "$ui_port" --db "$state/temporal.db" \
+  --ui-codec-endpoint "http://127.0.0.1:$PORT/codec"
 source "$state/temporal/temporal.env"
 
 if [[ "${DEV_CLUSTER:-1}" != 0 ]]; then
@@ -54,7 +57,7 @@ if [[ -z "${HELM_CHART:-}" ]]; then
   export HELM_CHART="$root/test/chart/nats"
   echo "[dev] HELM_CHART not set: deploying the local test chart $HELM_CHART (set HELM_CHART=nats for the official chart)" >&2
 fi
-export HELM_BIN PORT="${PORT:-9000}" REGISTRY_DB_PATH="${REGISTRY_DB_PATH:-$state/registry.sqlite}"
+export HELM_BIN REGISTRY_DB_PATH="${REGISTRY_DB_PATH:-$state/registry.sqlite}"
 export TEMPORAL_ADDRESS TEMPORAL_UI_URL LOG_LEVEL="${LOG_LEVEL:-info}"
 
 "$root/node_modules/.bin/tsx" src/main/worker.ts &
@@ -66,7 +69,8 @@ wait_for 90 "the API" curl -fsS "http://127.0.0.1:$PORT/healthz"
 cat >&2 <<MSG
 
 [dev] ready
-  API               http://127.0.0.1:$PORT   (POST/PUT/DELETE /exchange, GET /backbones)
+  API               http://127.0.0.1:$PORT   (POST/PUT/DELETE/GET /exchange, /backbones; docs at /docs)
+  Metrics           http://127.0.0.1:$PORT/metrics (API), http://127.0.0.1:${METRICS_PORT:-9464}/metrics (worker)
   Temporal Web UI   $TEMPORAL_UI_URL
   Temporal address  $TEMPORAL_ADDRESS
 $( [[ "${DEV_CLUSTER:-1}" != 0 ]] && echo "  Test cluster      kubeconfig $state/cluster/kubeconfig.yaml

@@ -14,6 +14,7 @@ import type { ExchangeDirectory } from '../api/exchange-routes.js';
 import { createCodec, createDataConverter } from '../temporal/data-converter.js';
 import { TokenVerifier } from '../api/auth.js';
 import { TemporalExchangeOperations } from '../temporal/exchange-operations.js';
+import { temporalReadiness } from '../temporal/readiness.js';
 import { requirePayloadKeys } from './payload-keys.js';
 
 const config = loadConfig();
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   }
   // without a local store, reads go to the external registry the worker writes to
   const directory = store ?? registryClientDirectory(new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token }));
+  const temporalHealth = temporalReadiness(config.temporal.address);
   const auth = new TokenVerifier({ tokens: config.auth.tokens, sha256Hex: config.auth.tokenSha256 });
   if (!auth.enabled) {
     if (config.env === 'production') throw new ConfigError('API_TOKENS or API_TOKEN_SHA256 is required when NODE_ENV=production');
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     auth,
     codec: { codec: createCodec(payloadKeys), corsOrigins: config.codecCorsOrigins },
     readiness: {
-      temporal: () => connection.healthService.check({}),
+      temporal: temporalHealth.check,
       ...(store ? { registry: () => store.ping() } : {}),
     },
   });
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       void (async () => {
         await store?.close();
         await connection.close();
+        await temporalHealth.close();
         logger.info('api stopped');
         process.exit(0);
       })();

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import express from 'express';
 import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
+import { activityMetricsInterceptor, createMetrics, startMetricsServer } from '../../src/metrics.js';
 import { BackboneDBClient } from '../../src/registry/client.js';
 import { createRegistryRouter } from '../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../src/registry/sqlite-store.js';
@@ -16,6 +17,7 @@ import { createCodec, createDataConverter } from '../../src/temporal/data-conver
 import { TokenVerifier } from '../../src/api/auth.js';
 import { TemporalExchangeOperations } from '../../src/temporal/exchange-operations.js';
 import { createExchangeWorker } from '../../src/temporal/worker.js';
+import { temporalReadiness } from '../../src/temporal/readiness.js';
 import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
 import { testEnv, uniqueName } from './env.js';
 
@@ -27,6 +29,8 @@ export interface RegistryFaults {
 
 export interface Stack {
   baseUrl: string;
+  /** The worker's Prometheus endpoint. */
+  workerMetricsUrl: string;
   client: Client;
   /** A client without the payload codec: sees what the Temporal server stores. */
   rawClient: Client;
@@ -70,8 +74,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const connection = await Connection.connect({ address: env.temporalAddress });
   const client = new Client({ connection, namespace: 'default', dataConverter: createDataConverter(env.payloadKeys) });
 
+  const apiMetrics = createMetrics('api');
+  const temporalHealth = temporalReadiness(env.temporalAddress);
   const api = createApp({
-    operations: new TemporalExchangeOperations(client, taskQueue),
+    operations: new TemporalExchangeOperations(client, taskQueue, apiMetrics),
     kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalNamespace: 'default',
@@ -79,6 +85,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // the registry router is mounted below, behind the fault switch; the API reads through the same store
     directory: store,
     auth: new TokenVerifier({ tokens: opts.apiTokens ?? [] }),
+    metrics: apiMetrics,
+    readiness: { temporal: temporalHealth.check, registry: () => store.ping() },
     codec: { codec: createCodec(env.payloadKeys), corsOrigins: ['http://127.0.0.1:8233'] },
   });
   // the registry is the real router over real storage; the fault switch sits in front of it like an outage would
@@ -97,6 +105,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   root.use(api);
   const { server, url } = await listen(root);
 
+  const workerMetrics = createMetrics('worker');
+  const metricsServer = await startMetricsServer(workerMetrics, 0, '127.0.0.1');
   const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
   const worker: Worker = await createExchangeWorker({
     connection: workerConnection,
@@ -114,13 +124,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
       registry: new BackboneDBClient({ baseUrl: url, retries: 2, retryBaseDelayMs: 50 }),
+      onHelmFinished: workerMetrics.onHelmFinished,
     },
+    activityInterceptors: [activityMetricsInterceptor(workerMetrics)],
     shutdownGraceTime: '5 seconds',
   });
   const running = worker.run();
 
   return {
     baseUrl: url,
+    workerMetricsUrl: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`,
     client,
     rawClient: new Client({ connection, namespace: 'default' }),
     taskQueue,
@@ -130,9 +143,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       worker.shutdown();
       await running;
       await workerConnection.close();
+      await new Promise<void>((ok) => metricsServer.close(() => ok()));
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();
       await connection.close();
+      await temporalHealth.close();
       await store.close();
     },
   };
