@@ -59,3 +59,8 @@ export function statusArgs(t: HelmTarget): string[] {
 export function getValuesArgs(t: HelmTarget): string[] {
   return ['get', 'values', t.releaseName, ...common(t), '--output', 'json'];
 }
+
+/** Rolls back to the previous revision (helm picks the last one before the current). */
+export function rollbackArgs(t: HelmTarget & { timeoutSeconds: number }): string[] {
+  return ['rollback', t.releaseName, ...common(t), '--timeout', `${t.timeoutSeconds}s`];
+}

@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import yaml from 'js-yaml';
 import type { BackboneRecord, NewBackbone } from '../src/registry/types.js';
 import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
-import { getValuesArgs, statusArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
+import { getValuesArgs, rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
+import { recoveryFor } from './helm-recovery.js';
 import { runHelm, type HelmRunnerOptions } from './helm-runner.js';
 import { KubeconfigError, resolveKubeconfig, withKubeconfigFile, type KubeconfigPolicy } from './kubeconfig.js';
 import { derivePublicUrl as derivePublicUrlFrom } from './public-url.js';
@@ -126,10 +127,29 @@ export function createActivities(deps: ActivityDeps) {
     return isPlainObject(loaded) ? loaded : {};
   }
 
+  /** On a retry, clears the pending-* state an earlier attempt of ours left when its helm was killed. */
+  async function recoverInterruptedOperation(target: HelmTarget, opts: HelmRunnerOptions): Promise<void> {
+    const attempt = inActivity()?.info.attempt ?? 1;
+    if (attempt <= 1) return;
+    let status: string | undefined;
+    try {
+      status = releaseInfo((await runHelm(statusArgs(target), opts)).stdout).status;
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === FailureType.releaseNotFound) return;
+      throw err;
+    }
+    const action = recoveryFor(status, attempt);
+    if (action === 'none') return;
+    inActivity()?.log.warn('recovering a release left pending by an interrupted helm run', { release: target.releaseName, status, action });
+    if (action === 'uninstall') await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
+    else await runHelm(rollbackArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
+  }
+
   async function upgrade(ref: ReleaseRef, overrides: Values, install: boolean): Promise<HelmReleaseResult> {
     return withRelease(ref, async (target, opts, dir) => {
       const overridesPath = join(dir, 'overrides.json');
       await writeFile(overridesPath, JSON.stringify(overrides), { mode: 0o600 });
+      await recoverInterruptedOperation(target, opts);
       const args = upgradeArgs({
         ...target,
         source: deps.helm.source,

@@ -37,6 +37,9 @@ export interface Stack {
   taskQueue: string;
   store: SqliteBackboneStore;
   faults: RegistryFaults;
+  /** Stops the worker (as a node going away would); workflows wait on the server for the next one. */
+  stopWorker(): Promise<void>;
+  startWorker(opts?: Pick<StackOptions, 'helmWait' | 'helmTimeoutSeconds'>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,28 +111,38 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const workerMetrics = createMetrics('worker');
   const metricsServer = await startMetricsServer(workerMetrics, 0, '127.0.0.1');
   const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
-  const worker: Worker = await createExchangeWorker({
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue,
-    payloadKeys: env.payloadKeys,
-    activities: {
-      helm: {
-        helmBin: env.helmBin,
-        source: { chart: env.chart },
-        baseValuesPath: resolve('values.yaml'),
-        timeoutSeconds: opts.helmTimeoutSeconds ?? 60,
-        wait: opts.helmWait,
-        historyMax: 10,
+  const launchWorker = async (helmWait: StackOptions['helmWait'], helmTimeoutSeconds: number | undefined) => {
+    const worker: Worker = await createExchangeWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      payloadKeys: env.payloadKeys,
+      activities: {
+        helm: {
+          helmBin: env.helmBin,
+          source: { chart: env.chart },
+          baseValuesPath: resolve('values.yaml'),
+          timeoutSeconds: helmTimeoutSeconds ?? 60,
+          wait: helmWait,
+          historyMax: 10,
+        },
+        kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
+        registry: new BackboneDBClient({ baseUrl: url, retries: 2, retryBaseDelayMs: 50 }),
+        onHelmFinished: workerMetrics.onHelmFinished,
       },
-      kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
-      registry: new BackboneDBClient({ baseUrl: url, retries: 2, retryBaseDelayMs: 50 }),
-      onHelmFinished: workerMetrics.onHelmFinished,
-    },
-    activityInterceptors: [activityMetricsInterceptor(workerMetrics)],
-    shutdownGraceTime: '5 seconds',
-  });
-  const running = worker.run();
+      activityInterceptors: [activityMetricsInterceptor(workerMetrics)],
+      shutdownGraceTime: '5 seconds',
+    });
+    return { worker, running: worker.run() };
+  };
+  let current: { worker: Worker; running: Promise<void> } | undefined = await launchWorker(opts.helmWait, opts.helmTimeoutSeconds);
+  const stopWorker = async () => {
+    const w = current;
+    current = undefined;
+    if (!w) return;
+    w.worker.shutdown();
+    await w.running;
+  };
 
   return {
     baseUrl: url,
@@ -139,9 +152,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     taskQueue,
     store,
     faults,
+    stopWorker,
+    async startWorker(o: Pick<StackOptions, 'helmWait' | 'helmTimeoutSeconds'> = {}) {
+      if (current) throw new Error('a worker is already running');
+      current = await launchWorker(o.helmWait, o.helmTimeoutSeconds);
+    },
     async close() {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await workerConnection.close();
       await new Promise<void>((ok) => metricsServer.close(() => ok()));
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
+import { execa } from 'execa';
+import { helm, helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
 import { uniqueName } from '../support/env.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
@@ -187,5 +188,45 @@ describe('a deploy that waits on pods that never become ready (no kubelet)', () 
     const after = await handle.query<Progress>('progress');
     expect(after.status).toBe('failed');
     expect(after.attempts['helm-uninstall']).toBe(1);
+  });
+});
+
+describe('a deploy whose helm process and worker die mid-install', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // the first worker's helm waits for pods that never start, so it is still running when it is killed
+    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 600 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is finished by the next worker, which clears the pending-install lock the killed helm left', async () => {
+    const input = deployInput({ 'config.jetstream.enabled': true });
+    const handle = await stack.client.workflow.start('deployExchange', { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
+    await waitFor('helm to be mid-install', async () => {
+      const r = await helm(['status', input.releaseName, '--namespace', input.namespace, '--output', 'json']);
+      return r.exitCode === 0 && (JSON.parse(r.stdout) as { info: { status: string } }).info.status === 'pending-install' ? true : undefined;
+    });
+
+    // the node goes away: its worker stops polling and its helm is killed without a chance to clean up
+    const stopping = stack.stopWorker();
+    const killed = await execa('pkill', ['-KILL', '-f', `upgrade ${input.releaseName} `], { reject: false });
+    expect(killed.exitCode).toBe(0);
+    await stopping;
+    const locked = await helm(['status', input.releaseName, '--namespace', input.namespace, '--output', 'json']);
+    expect((JSON.parse(locked.stdout) as { info: { status: string } }).info.status).toBe('pending-install');
+
+    // a replacement worker (this one does not wait for pods) picks up the retry
+    await stack.startWorker({});
+    const result = await handle.result();
+    expect(result).toMatchObject({ systemId: input.systemId, releaseName: input.releaseName });
+    const after = await helm(['status', input.releaseName, '--namespace', input.namespace, '--output', 'json']);
+    expect((JSON.parse(after.stdout) as { info: { status: string } }).info.status).toBe('deployed');
+    expect(await helmValues(input.releaseName, input.namespace)).toMatchObject({ config: { jetstream: { enabled: true } } });
+    expect(await stack.store.get(input.systemId)).not.toBeNull();
+    const history = await handle.fetchHistory();
+    const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+    expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
   });
 });
