@@ -66,7 +66,15 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   const runOptions = (req: Request) => ({ waitMs: prefersAsync(req) ? 0 : deps.syncWaitMs });
   // only the context helm will use travels into the workflow (and, encrypted, into its history)
   const minimalKubeconfig = (raw: unknown) => resolveKubeconfig(raw, deps.kubeconfigPolicy).minimal;
-  const isPending = <T>(o: Outcome<T>): o is OperationPending => o.ok === 'pending';
+  const isPending = <T>(o: Outcome<T>): o is OperationPending => {
+    return o.ok === 'pending';
+  };
+  const logOutcome = <T>(req: Request, operation: string, systemId: string, o: Outcome<T>) => {
+    const fields = { operation, system_id: systemId, workflow_id: o.workflowId, workflow_url: workflowUrl(o.workflowId) };
+    if (o.ok === true) req.log.info(fields, `${operation} succeeded`);
+    else if (o.ok === 'pending') req.log.info(fields, `${operation} accepted, still running`);
+    else req.log.warn({ ...fields, error_type: o.type, status: o.status }, `${operation} failed`);
+  };
 
   router.post('/', async (req, res) => {
     const body = parsePart(schemas.createExchange.body, req, 'body');
@@ -94,6 +102,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       },
       runOptions(req),
     );
+    logOutcome(req, 'deploy', systemId, outcome);
     const ids = { release_name: body.release_name, namespace: body.namespace };
     if (isPending(outcome)) return accepted(req, res, systemId, outcome, ids);
     if (outcome.ok === false) return fail(res, outcome, { system_id: systemId, existing_system_id: outcome.status === 409 ? systemId : undefined, ...ids });
@@ -124,6 +133,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       },
       runOptions(req),
     );
+    logOutcome(req, 'update', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
     res.status(200).json({
@@ -144,6 +154,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       { systemId: system_id, kubeconfig: minimalKubeconfig(body.kubeconfig), releaseName: body.release_name, namespace: body.namespace },
       runOptions(req),
     );
+    logOutcome(req, 'remove', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
     res.status(200).json({

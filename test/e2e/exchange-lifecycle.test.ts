@@ -207,7 +207,7 @@ describe('asynchronous mode (Prefer: respond-async)', () => {
   let stack: Stack;
   beforeAll(async () => {
     // helm waits for pods that never start (no kubelet), so the deploy stays running until its helm timeout
-    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 4 });
+    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 4, syncWaitMs: 1500 });
   });
   afterAll(async () => {
     await stack?.close();
@@ -240,6 +240,44 @@ describe('asynchronous mode (Prefer: respond-async)', () => {
     }, 120_000);
     expect(done.data).toMatchObject({ operation: 'deploy', status: 'failed', step: 'helm-install', error_type: 'DeployFailed' });
     expect(done.data.error).toMatch(/Deployment of exchange .* failed at helm-install/);
+    expect(await helmReleaseNames(namespace)).toEqual([]);
+  });
+});
+
+describe('a synchronous request that outlasts SYNC_WAIT_SECONDS', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 600, syncWaitMs: 1500 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers 202 with the status URL instead of timing out, and the operation goes on', async () => {
+    const release = uniqueName('nats-slow');
+    const namespace = uniqueName('ns');
+    const started = Date.now();
+    const post = await http.post(`${stack.baseUrl}/exchange`, {
+      kubeconfig: testKubeconfig(),
+      helm_values: {},
+      release_name: release,
+      org_ids: 'org001',
+      cluster_id: 'c1',
+      name: 'slow',
+      namespace,
+    });
+    expect(post.status).toBe(202);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(post.headers['preference-applied']).toBeUndefined();
+    const status = await http.get(`${stack.baseUrl}${post.data.status_url}`);
+    expect(status.data).toMatchObject({ operation: 'deploy', status: 'running' });
+    // stop it: cancelling the workflow runs the compensation
+    await stack.client.workflow.getHandle(post.data.workflow_id as string).cancel();
+    const done = await eventually(async () => {
+      const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
+      return r.data.status !== 'running' ? r : undefined;
+    }, 60_000);
+    expect(done.data.status).toBe('cancelled');
     expect(await helmReleaseNames(namespace)).toEqual([]);
   });
 });

@@ -62,6 +62,8 @@ export interface StackOptions {
   /** helm --wait strategy; with no kubelet a StatefulSet never becomes ready, so helm blocks until cancelled. */
   helmWait?: 'watcher' | 'legacy';
   helmTimeoutSeconds?: number;
+  /** The API's synchronous wait limit before it answers 202. */
+  syncWaitMs?: number;
   /** Bearer tokens the API demands (none = open). */
   apiTokens?: string[];
 }
@@ -87,6 +89,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     logger,
     // the registry router is mounted below, behind the fault switch; the API reads through the same store
     directory: store,
+    syncWaitMs: opts.syncWaitMs,
     auth: new TokenVerifier({ tokens: opts.apiTokens ?? [] }),
     metrics: apiMetrics,
     readiness: { temporal: temporalHealth.check, registry: () => store.ping() },

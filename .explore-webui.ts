@@ -1,0 +1,33 @@
+import express from 'express';
+import { chromium } from 'playwright-core';
+import { TokenVerifier, requireBearer } from '/work/main/src/api/auth.js';
+import { createCodecRouter } from '/work/main/src/api/codec-routes.js';
+import { createCodec } from '/work/main/src/temporal/data-converter.js';
+const ui = process.env.TEMPORAL_UI_URL!;
+const app = express();
+app.use('/codec', createCodecRouter(createCodec(process.env.PAYLOAD_KEYS!), [ui], requireBearer(new TokenVerifier({ tokens: [] })), '4mb'));
+const server = app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const codecUrl = `http://127.0.0.1:${(server.address() as any).port}/codec`;
+const ctx = await chromium.launchPersistentContext('/tmp/webui/ud-' + Date.now(), { executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'], viewport: { width: 1440, height: 900 } });
+await ctx.route('**/*', (r) => r.request().url().startsWith('http://127.0.0.1') ? r.continue() : r.abort());
+await ctx.addInitScript((e: string) => { localStorage.setItem('endpoint', JSON.stringify(e)); localStorage.setItem('overrideRemoteCodecConfiguration', 'true'); }, codecUrl);
+const page = ctx.pages()[0]!;
+const wf = process.argv[2]!;
+await page.goto(`${ui}/namespaces/default/workflows/${wf}`);
+await page.waitForTimeout(4000);
+console.log(page.url());
+const body = await page.locator('main').innerText();
+console.log(body.slice(0, 3000));
+await page.getByRole('link', { name: 'User Metadata' }).first().click().catch((e) => console.log('no tab', String(e).slice(0, 200)));
+await page.waitForTimeout(2000);
+console.log('---- after user metadata', page.url());
+console.log((await page.locator('main').innerText()).slice(0, 2000));
+await page.screenshot({ path: '/tmp/webui/meta.png', fullPage: true });
+// list page with summary?
+await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent('WorkflowId="' + wf + '"')}`);
+await page.waitForTimeout(4000);
+console.log('---- list', page.url());
+console.log((await page.locator('main').innerText()).slice(0, 1500));
+await ctx.close(); server.close();
