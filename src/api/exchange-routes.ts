@@ -120,9 +120,21 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     });
   });
 
+  /** A path id whose registry record names another release must not mutate the release named in the body. */
+  const assertSameRelease = async (systemId: string, releaseName: string, namespace: string) => {
+    const rec = await deps.directory?.get(systemId);
+    if (rec && (rec.release_name !== releaseName || rec.namespace !== namespace)) {
+      throw new HttpError(409, `Exchange '${systemId}' is release '${rec.release_name}' in namespace '${rec.namespace}', not '${releaseName}' in '${namespace}'`, {
+        error_type: 'ExchangeMismatch',
+        system_id: systemId,
+      });
+    }
+  };
+
   router.put('/:system_id', async (req, res) => {
     const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
     const body = parsePart(schemas.updateExchange.body, req, 'body');
+    await assertSameRelease(system_id, body.release_name, body.namespace);
     const outcome = await deps.operations.update(
       {
         systemId: system_id,
@@ -150,6 +162,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   router.delete('/:system_id', async (req, res) => {
     const { system_id } = parsePart(schemas.removeExchange.params, req, 'params');
     const body = parsePart(schemas.removeExchange.body, req, 'body');
+    await assertSameRelease(system_id, body.release_name, body.namespace);
     const outcome = await deps.operations.remove(
       { systemId: system_id, kubeconfig: minimalKubeconfig(body.kubeconfig), releaseName: body.release_name, namespace: body.namespace },
       runOptions(req),

@@ -97,6 +97,12 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     expect(sts).toContain(release);
     expect(await stack.store.get(systemId)).toEqual(record); // PUT leaves the registry untouched
 
+    // an id and a body that name different releases are refused before anything runs
+    const mismatch = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: { kubeconfig, release_name: `${release}-other`, namespace } });
+    expect(mismatch.status).toBe(409);
+    expect(mismatch.data).toMatchObject({ success: false, error_type: 'ExchangeMismatch' });
+    expect(await helmReleaseNames(namespace)).toEqual([release]);
+
     // DELETE removes the release and the record
     const del = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: { kubeconfig, release_name: release, namespace } });
     expect(del.status).toBe(200);
