@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh and scripts/bench.sh: installs what is needed, starts the real servers on loopback
 # into a fresh state dir, exports their settings, and stops them on exit.
-#   source scripts/services.sh [--with-ui]     then: $state, TEMPORAL_ADDRESS, TEST_KUBECONFIG, …
+#   source scripts/services.sh --with-ui|--headless     then: $state, TEMPORAL_ADDRESS, TEST_KUBECONFIG, …
+# (always pass one of the two: a sourced script without arguments sees its caller's arguments)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/lib.sh"
 cd "$root"
@@ -27,7 +28,7 @@ services_cleanup() {
 trap services_cleanup EXIT INT TERM
 
 temporal_args=(--headless)
-[[ "${1:-}" == --with-ui ]] && temporal_args=()
+[[ "${1:-}" == --with-ui ]] && temporal_args=(--ui-port "$(free_port)")
 "$root/scripts/temporal-dev.sh" start "$state/temporal" "${temporal_args[@]}"
 source "$state/temporal/temporal.env"
 "$root/scripts/cluster.sh" start "$state/cluster"

@@ -4,12 +4,14 @@
 # everything and fails if any kubeconfig temp file was left behind.
 #   scripts/test.sh [jest args…]      e.g. scripts/test.sh --selectProjects e2e
 set -euo pipefail
-source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/services.sh"
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/services.sh" --with-ui
 
 echo "[test] typecheck" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "[test] lint" >&2
 npx eslint .
+# headless Debian Chromium for the Web UI test (installed once)
+"$root/scripts/browser.sh"
 echo "[test] jest (unit, workflow, e2e)" >&2
 NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$state/jest.json" "$@"
 # one plain closing line that any reader of the log understands
