@@ -2,18 +2,9 @@
 import axios from 'axios';
 import { helmReleaseNames, helmValues, kubeList, testKubeconfig } from '../support/cluster.js';
 import { uniqueName } from '../support/env.js';
+import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 const http = axios.create({ validateStatus: () => true, headers: { 'Content-Type': 'application/json' } });
 
@@ -49,7 +40,7 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     expect(post.data.workflow_id).toBe(`exchange-${systemId}`);
 
     // the Web UI (and `temporal workflow list --query`) finds the deploy by its search attributes
-    const found = await eventually(async () => {
+    const found = await eventually('the deploy in the visibility store', async () => {
       const hits: Array<{ type: string; status: string; memo?: Record<string, unknown> }> = [];
       for await (const wf of stack.client.workflow.list({ query: `ReleaseName="${release}" AND Operation="deploy" AND ExchangeStatus="succeeded"` })) {
         hits.push({ type: wf.type, status: wf.status.name, memo: wf.memo });
@@ -233,14 +224,14 @@ describe('asynchronous mode (Prefer: respond-async)', () => {
     expect(post.data.status_url).toBe(`/exchange/${post.data.system_id}/operations/${post.data.operation_id}`);
     expect(post.headers.location).toBe(post.data.status_url);
 
-    const running = await eventually(async () => {
+    const running = await eventually('the status to show helm-install', async () => {
       const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
       return r.data.step === 'helm-install' ? r : undefined;
     });
     expect(running.data).toMatchObject({ success: true, operation: 'deploy', status: 'running', step: 'helm-install' });
 
     // helm gives up after its 4 s timeout (pods never become ready); the saga uninstalls the release
-    const done = await eventually(async () => {
+    const done = await eventually('the operation to end', async () => {
       const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
       return r.data.status !== 'running' ? r : undefined;
     }, 120_000);
@@ -279,7 +270,7 @@ describe('a synchronous request that outlasts SYNC_WAIT_SECONDS', () => {
     expect(status.data).toMatchObject({ operation: 'deploy', status: 'running' });
     // stop it: cancelling the workflow runs the compensation
     await stack.client.workflow.getHandle(post.data.workflow_id as string).cancel();
-    const done = await eventually(async () => {
+    const done = await eventually('the operation to end', async () => {
       const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
       return r.data.status !== 'running' ? r : undefined;
     }, 60_000);

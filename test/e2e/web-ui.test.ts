@@ -16,6 +16,7 @@ import { createCodec } from '../../src/temporal/data-converter.js';
 import { testKubeconfig } from '../support/cluster.js';
 import { requireEnv, uniqueName } from '../support/env.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { eventually } from '../support/eventually.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -28,16 +29,6 @@ function isLoopback(url: string): boolean {
     return (u.protocol === 'http:' || u.protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
   } catch {
     return false;
-  }
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -6,6 +6,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { helm, helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
 import { uniqueName } from '../support/env.js';
+import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
 import { expandDottedKeys } from '../../activities/values.js';
@@ -23,16 +24,6 @@ function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInp
     name: 'workflow test',
     metadata: {},
   };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('deployExchange, updateExchange and removeExchange on a real Temporal server', () => {
@@ -169,14 +160,14 @@ describe('a deploy that waits on pods that never become ready (no kubelet)', () 
     const input = deployInput();
     const handle = await stack.client.workflow.start('deployExchange', { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
     // helm has created the release and is now waiting for the StatefulSet
-    await waitFor('release to appear', async () => ((await helmReleaseNames(input.namespace)).includes(input.releaseName) ? true : undefined));
+    await eventually('release to appear', async () => ((await helmReleaseNames(input.namespace)).includes(input.releaseName) ? true : undefined), 60_000);
     const progress = await handle.query<Progress>('progress');
     expect(progress).toMatchObject({ operation: 'deploy', step: 'helm-install', status: 'running' });
     // heartbeats keep arriving while helm blocks
-    await waitFor('a heartbeat', async () => {
+    await eventually('a heartbeat', async () => {
       const d = await handle.describe();
       return (d.raw.pendingActivities ?? []).some((a) => a.heartbeatDetails) ? true : undefined;
-    });
+    }, 60_000);
 
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
@@ -204,10 +195,10 @@ describe('a deploy whose helm process and worker die mid-install', () => {
   it('is finished by the next worker, which clears the pending-install lock the killed helm left', async () => {
     const input = deployInput({ 'config.jetstream.enabled': true });
     const handle = await stack.client.workflow.start('deployExchange', { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
-    await waitFor('helm to be mid-install', async () => {
+    await eventually('helm to be mid-install', async () => {
       const r = await helm(['status', input.releaseName, '--namespace', input.namespace, '--output', 'json']);
       return r.exitCode === 0 && (JSON.parse(r.stdout) as { info: { status: string } }).info.status === 'pending-install' ? true : undefined;
-    });
+    }, 60_000);
 
     // the node goes away: its worker stops polling and its helm is killed without a chance to clean up
     const stopping = stack.stopWorker();
