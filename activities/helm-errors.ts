@@ -20,6 +20,8 @@ const RULES: Rule[] = [
   { pattern: /has no deployed releases|release: not found|release not found/i, type: FailureType.releaseNotFound, retryable: false },
   { pattern: /cannot re-use a name that is still in use/i, type: FailureType.releaseAlreadyExists, retryable: false },
   { pattern: /\bUnauthorized\b|must be logged in|\bforbidden\b(?!: exceeded quota)|(?:status code|HTTP|code:?)\s*40[13]\b/i, type: FailureType.helmUnauthorized, retryable: false },
+  // helm 4's watcher names the resource that did not become ready before its timeout
+  { pattern: /resource \S+ not ready\. status:/i, type: FailureType.helmNotReady, retryable: false },
   {
     pattern:
       /connection refused|connection reset|i\/o timeout|timed out|TLS handshake timeout|context deadline exceeded|no such host|network is unreachable|EOF$|the server is currently unable|ServiceUnavailable|Internal error occurred|etcdserver|too many requests|(?:status code|HTTP|code:?)\s*50[0234]\b|failed to download|Kubernetes cluster unreachable/im,

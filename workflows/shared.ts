@@ -83,6 +83,8 @@ export const FailureType = {
   helmRejected: 'HelmRejected',
   /** Cluster unreachable, timeouts, API 5xx: retried. */
   helmUnavailable: 'HelmUnavailable',
+  /** helm --wait gave up: the release's resources did not become ready in time (pods crash, no capacity). */
+  helmNotReady: 'HelmNotReady',
   /** Credentials refused (401/403): retrying cannot help. */
   helmUnauthorized: 'HelmUnauthorized',
   /** Another helm operation holds the release. */
@@ -105,6 +107,8 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 export const NON_RETRYABLE_ACTIVITY_FAILURES: string[] = [
   FailureType.helmRejected,
   FailureType.helmUnauthorized,
+  // another attempt would wait the whole helm timeout again for the same pods
+  FailureType.helmNotReady,
   FailureType.releaseNotFound,
   FailureType.releaseAlreadyExists,
   FailureType.invalidKubeconfig,

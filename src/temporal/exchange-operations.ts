@@ -82,6 +82,7 @@ const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.helmRejected]: 422,
   [FailureType.helmUnauthorized]: 502,
   [FailureType.helmUnavailable]: 502,
+  [FailureType.helmNotReady]: 504,
   [FailureType.releaseLocked]: 409,
   [FailureType.registrationFailed]: 502,
   [FailureType.registryUnavailable]: 502,

@@ -204,7 +204,7 @@ describe('asynchronous mode (Prefer: respond-async)', () => {
   let stack: Stack;
   beforeAll(async () => {
     // helm waits for pods that never start (no kubelet), so the deploy stays running until its helm timeout
-    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 4, syncWaitMs: 1500 });
+    stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 8, syncWaitMs: 1500 });
   });
   afterAll(async () => {
     await stack?.close();
@@ -230,13 +230,13 @@ describe('asynchronous mode (Prefer: respond-async)', () => {
     });
     expect(running.data).toMatchObject({ success: true, operation: 'deploy', status: 'running', step: 'helm-install' });
 
-    // helm gives up after its 4 s timeout (pods never become ready); the saga uninstalls the release
+    // helm gives up after its 8 s timeout (pods never become ready), is not retried, and the saga uninstalls the release
     const done = await eventually('the operation to end', async () => {
       const r = await http.get(`${stack.baseUrl}${post.data.status_url}`);
       return r.data.status !== 'running' ? r : undefined;
     }, 120_000);
     expect(done.data).toMatchObject({ operation: 'deploy', status: 'failed', step: 'helm-install', error_type: 'DeployFailed' });
-    expect(done.data.error).toMatch(/Deployment of exchange .* failed at helm-install/);
+    expect(done.data.error).toMatch(/Deployment of exchange .* failed at helm-install: helm upgrade failed: .*not ready/);
     expect(await helmReleaseNames(namespace)).toEqual([]);
   });
 });

@@ -202,3 +202,11 @@ describe('summarizeStderr', () => {
     expect(summarizeStderr('Error: short', { maxLength: 12 })).toBe('Error: short');
   });
 });
+
+describe('a --wait that ran out of time', () => {
+  it('is HelmNotReady and not retried: the same pods would be waited on again', () => {
+    const f = classifyHelmFailure('Error: resource StatefulSet/ns/r-nats not ready. status: InProgress, message: Replicas: 0/1\ncontext deadline exceeded\n', 1);
+    expect(f).toMatchObject({ type: 'HelmNotReady', retryable: false });
+    expect(f.summary).toContain('StatefulSet/ns/r-nats not ready');
+  });
+});
