@@ -10,6 +10,8 @@ echo "[test] typecheck" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "[test] lint" >&2
 npx eslint .
+echo "[test] build (dist/, as the container runs it)" >&2
+npm run build --silent
 # headless Debian Chromium for the Web UI test (installed once)
 "$root/scripts/browser.sh"
 echo "[test] jest (unit, workflow, e2e)" >&2

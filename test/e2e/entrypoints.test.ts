@@ -1,5 +1,6 @@
 // The processes as they are deployed: src/main/api.ts and src/main/worker.ts started as separate processes with
 // nothing but environment variables, the seed's POST and DELETE through them, then SIGTERM: both drain and exit 0.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,14 +27,19 @@ describe('the API and worker processes', () => {
   let api: ResultPromise | undefined;
   let worker: ResultPromise | undefined;
 
-  afterAll(async () => {
+  afterEach(async () => {
     api?.kill('SIGKILL');
     worker?.kill('SIGKILL');
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('serve the seed contract from environment configuration and exit cleanly on SIGTERM', async () => {
+  // from source as `npm run dev` runs them, and compiled as the container image runs them (`npm run build`)
+  it.each([
+    ['from source (tsx)', resolve('node_modules/.bin/tsx'), 'src/main/api.ts', 'src/main/worker.ts'],
+    ['compiled (node dist/)', process.execPath, 'dist/src/main/api.js', 'dist/src/main/worker.js'],
+  ])('%s: serve the seed contract from environment configuration and exit cleanly on SIGTERM', async (_how, runner, apiMain, workerMain) => {
     const env = testEnv();
+    if (!existsSync(resolve(apiMain))) throw new Error(`${apiMain} is missing: run \`npm run build\` first (scripts/test.sh does)`);
     dir = await mkdtemp(join(tmpdir(), 'entry-'));
     const port = await freePort();
     const metricsPort = await freePort();
@@ -48,9 +54,8 @@ describe('the API and worker processes', () => {
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'warn',
     };
-    const tsx = resolve('node_modules/.bin/tsx');
-    worker = execa(tsx, ['src/main/worker.ts'], { env: common, reject: false, all: true });
-    api = execa(tsx, ['src/main/api.ts'], { env: common, reject: false, all: true });
+    worker = execa(runner, [workerMain], { env: common, reject: false, all: true });
+    api = execa(runner, [apiMain], { env: common, reject: false, all: true });
     const base = `http://127.0.0.1:${port}`;
     await eventually('the API to listen', async () => ((await http.get(`${base}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
     await eventually('the worker metrics endpoint', async () => ((await http.get(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
