@@ -54,7 +54,7 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
   } catch (err) {
     if (undo.length === 0) {
       progress.finish('failed');
-      throw err instanceof ApplicationFailure ? err : deployFailure(step, err, input, []);
+      throw err instanceof ApplicationFailure || isCancellation(err) ? err : deployFailure(step, err, input, []);
     }
     progress.finish('compensating');
     const undone: string[] = [];
