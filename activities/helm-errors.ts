@@ -1,5 +1,6 @@
 // Turns a failed helm run into a decision: retry (the cluster may come back) or give up (the chart, the values
 // or the credentials are wrong). The summary is what callers and the Web UI see, so it is short and scrubbed.
+import { scrubSecrets } from '../src/scrub.js';
 import { FailureType } from '../workflows/shared.js';
 
 export interface HelmFailure {
@@ -35,20 +36,10 @@ const RULES: Rule[] = [
   },
 ];
 
-const SECRET_PATTERNS: RegExp[] = [
-  /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
-  /((?:token|password|client-key-data|client-certificate-data|certificate-authority-data)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
-  /-----BEGIN [A-Z ]+-----[\s\S]*?(?:-----END [A-Z ]+-----|$)/g,
-  // long base64 runs are certificate or key material
-  /[A-Za-z0-9+/]{64,}={0,2}/g,
-];
-
 /** Removes credentials and local paths, keeps the last meaningful lines, caps the length. */
 export function summarizeStderr(stderr: string, opts: { maxLength?: number; redact?: string[] } = {}): string {
   const maxLength = opts.maxLength ?? 400;
-  let text = stderr;
-  for (const secret of opts.redact ?? []) if (secret) text = text.split(secret).join('[redacted]');
-  for (const p of SECRET_PATTERNS) text = text.replace(p, (_m, prefix: unknown) => `${typeof prefix === 'string' ? prefix : ''}[redacted]`);
+  let text = scrubSecrets(stderr, opts.redact);
   text = text.replace(/\/[^\s"']*ned-kube-[^\s"']*/g, '<kubeconfig>');
   const lines = text
     .split('\n')

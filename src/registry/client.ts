@@ -1,5 +1,6 @@
 import axios, { AxiosError } from 'axios';
 import type { AxiosInstance, AxiosResponse, Method } from 'axios';
+import { scrubSecrets } from '../scrub.js';
 import { backboneRecordSchema } from './schema.js';
 import type { BackboneFilter, BackboneRecord, NewBackbone, Page, PageRequest } from './types.js';
 
@@ -79,7 +80,7 @@ function truncate(s: string, max = SUMMARY_MAX): string {
 function summarizeBody(data: unknown): string {
   if (data && typeof data === 'object' && 'error' in data) {
     const e = data.error;
-    if (typeof e === 'string') return truncate(e);
+    if (typeof e === 'string') return truncate(scrubSecrets(e));
   }
   return 'no error message';
 }

@@ -258,11 +258,12 @@ describe('BackboneDBClient', () => {
     });
 
     it('keeps messages short and never includes the request body or token', async () => {
-      registry.failNext(1, { kind: 'status', status: 400, body: { success: false, error: 'x'.repeat(5000) } });
+      // words, not one long run: a long alphanumeric run is treated as key material and redacted
+      registry.failNext(1, { kind: 'status', status: 400, body: { success: false, error: 'too long '.repeat(600) } });
       const c = new BackboneDBClient(opts({ token: 'tok-SECRET' }));
       const err = await caught(c.createBackbone(newBackbone({ metadata: { password: 'hunter2-SECRET' } })));
       expect(err.message.length).toBeLessThan(300);
-      expect(err.message).toMatch(/x{50}/);
+      expect(err.message).toMatch(/(too long ){5}/);
       const everything = JSON.stringify({ ...err, message: err.message, stack: err.stack });
       expect(everything).not.toContain('SECRET');
       expect(err.cause).toBeUndefined();
@@ -273,5 +274,25 @@ describe('BackboneDBClient', () => {
       const err = await caught(client.getBackbone(randomUUID()));
       expect(err).toMatchObject({ code: 'invalid_response', status: 200, retryable: false });
     });
+  });
+});
+
+describe('registry error bodies that quote credentials', () => {
+  it('are scrubbed before they become an error message', async () => {
+    const app = express();
+    app.post('/backbones', (_req, res) => {
+      res.status(422).json({ success: false, error: 'rejected: Authorization: Bearer abc.def.ghi and token: s3cr3t-t0ken' });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const client = new BackboneDBClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retries: 0 });
+      const err = (await client.createBackbone(newBackbone()).catch((e: unknown) => e)) as Error;
+      expect(err.message).toContain('rejected');
+      expect(err.message).not.toContain('abc.def.ghi');
+      expect(err.message).not.toContain('s3cr3t-t0ken');
+    } finally {
+      server.close();
+    }
   });
 });
