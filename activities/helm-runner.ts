@@ -2,6 +2,7 @@
 // (a --wait can take minutes) and a kill on activity cancellation.
 import { execa } from 'execa';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../workflows/shared.js';
 import { classifyHelmFailure } from './helm-errors.js';
 
 export interface HelmRunnerOptions {
@@ -14,7 +15,8 @@ export interface HelmRunnerOptions {
   /** Strings that must never appear in a failure message. */
   redact?: string[];
   /** Observes every run, e.g. for metrics. */
-  onFinished?: (verb: string, outcome: 'ok' | 'error', seconds: number) => void;
+  /** outcome: ok, not_found (an expected answer to `status`), or error. */
+  onFinished?: (verb: string, outcome: 'ok' | 'not_found' | 'error', seconds: number) => void;
 }
 
 export interface HelmResult {
@@ -52,9 +54,12 @@ export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<Hel
       throw reason instanceof Error ? reason : ApplicationFailure.retryable(`helm ${verb} was cancelled`, 'HelmCancelled');
     }
     if (result.failed) {
-      o.onFinished?.(verb, 'error', seconds);
-      if (result.code === 'ENOENT') throw ApplicationFailure.nonRetryable(`helm binary not found at ${o.helmBin}`, 'HelmMissing');
+      if (result.code === 'ENOENT') {
+        o.onFinished?.(verb, 'error', seconds);
+        throw ApplicationFailure.nonRetryable(`helm binary not found at ${o.helmBin}`, 'HelmMissing');
+      }
       const failure = classifyHelmFailure(String(result.stderr ?? ''), result.exitCode, o.redact);
+      o.onFinished?.(verb, failure.type === FailureType.releaseNotFound ? 'not_found' : 'error', seconds);
       const message = `helm ${verb} failed: ${failure.summary}`;
       throw ApplicationFailure.create({ message, type: failure.type, nonRetryable: !failure.retryable });
     }
