@@ -127,17 +127,21 @@ export function createActivities(deps: ActivityDeps) {
     return isPlainObject(loaded) ? loaded : {};
   }
 
+  /** The release's status and revision, or null when helm knows no such release. */
+  async function currentRelease(target: HelmTarget, opts: HelmRunnerOptions): Promise<HelmReleaseResult | null> {
+    try {
+      return releaseInfo((await runHelm(statusArgs(target), opts)).stdout);
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === FailureType.releaseNotFound) return null;
+      throw err;
+    }
+  }
+
   /** On a retry, clears the pending-* state an earlier attempt of ours left when its helm was killed. */
   async function recoverInterruptedOperation(target: HelmTarget, opts: HelmRunnerOptions): Promise<void> {
     const attempt = inActivity()?.info.attempt ?? 1;
     if (attempt <= 1) return;
-    let status: string | undefined;
-    try {
-      status = releaseInfo((await runHelm(statusArgs(target), opts)).stdout).status;
-    } catch (err) {
-      if (err instanceof ApplicationFailure && err.type === FailureType.releaseNotFound) return;
-      throw err;
-    }
+    const status = (await currentRelease(target, opts))?.status;
     const action = recoveryFor(status, attempt);
     if (action === 'none') return;
     inActivity()?.log.warn('recovering a release left pending by an interrupted helm run', { release: target.releaseName, status, action });
@@ -145,43 +149,37 @@ export function createActivities(deps: ActivityDeps) {
     else await runHelm(rollbackArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
   }
 
-  async function upgrade(ref: ReleaseRef, overrides: Values, install: boolean): Promise<HelmReleaseResult> {
-    return withRelease(ref, async (target, opts, dir) => {
-      const overridesPath = join(dir, 'overrides.json');
-      await writeFile(overridesPath, JSON.stringify(overrides), { mode: 0o600 });
-      await recoverInterruptedOperation(target, opts);
-      const args = upgradeArgs({
-        ...target,
-        source: deps.helm.source,
-        valuesFiles: [deps.helm.baseValuesPath, overridesPath],
-        install,
-        timeoutSeconds: deps.helm.timeoutSeconds,
-        wait: deps.helm.wait,
-        historyMax: deps.helm.historyMax,
-      });
-      const { stdout } = await runHelm(args, opts);
-      return releaseInfo(stdout);
+  /** Runs `helm upgrade [--install]` with the base values and `overrides`, inside an open withRelease. */
+  async function upgrade(target: HelmTarget, opts: HelmRunnerOptions, dir: string, overrides: Values, install: boolean): Promise<HelmReleaseResult> {
+    const overridesPath = join(dir, 'overrides.json');
+    await writeFile(overridesPath, JSON.stringify(overrides), { mode: 0o600 });
+    await recoverInterruptedOperation(target, opts);
+    const args = upgradeArgs({
+      ...target,
+      source: deps.helm.source,
+      valuesFiles: [deps.helm.baseValuesPath, overridesPath],
+      install,
+      timeoutSeconds: deps.helm.timeoutSeconds,
+      wait: deps.helm.wait,
+      historyMax: deps.helm.historyMax,
     });
+    const { stdout } = await runHelm(args, opts);
+    return releaseInfo(stdout);
   }
 
   return {
     /** Whether the release exists, and in which state (deployed, failed, pending-install, …). */
     async helmReleaseStatus(ref: ReleaseRef): Promise<ReleaseState> {
       return withRelease(ref, async (target, opts) => {
-        try {
-          const { stdout } = await runHelm(statusArgs(target), opts);
-          const info = releaseInfo(stdout);
-          return { exists: true, status: info.status, revision: info.revision };
-        } catch (err) {
-          if (err instanceof ApplicationFailure && err.type === FailureType.releaseNotFound) return { exists: false };
-          throw err;
-        }
+        const info = await currentRelease(target, opts);
+        return info ? { exists: true, status: info.status, revision: info.revision } : { exists: false };
       });
     },
 
     /** `helm upgrade --install` with the base values and the request's overrides. Idempotent. */
     async helmUpgradeInstall(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
-      return upgrade(input.release, expand(input.helmValues), true);
+      const overrides = expand(input.helmValues);
+      return withRelease(input.release, (target, opts, dir) => upgrade(target, opts, dir, overrides, true));
     },
 
     /**
@@ -190,25 +188,21 @@ export function createActivities(deps: ActivityDeps) {
      */
     async helmUpgrade(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
       const fresh = expand(input.helmValues);
-      const current = await withRelease(input.release, async (target, opts) => {
+      const base = await baseValues();
+      // one kubeconfig file for both helm calls
+      return withRelease(input.release, async (target, opts, dir) => {
         const { stdout } = await runHelm(getValuesArgs(target), opts);
         const parsed: unknown = JSON.parse(stdout.trim() || 'null');
-        return isPlainObject(parsed) ? parsed : {};
+        const current = isPlainObject(parsed) ? parsed : {};
+        return upgrade(target, opts, dir, deepMerge(retainedOverrides(current, base), fresh), false);
       });
-      const merged = deepMerge(retainedOverrides(current, await baseValues()), fresh);
-      return upgrade(input.release, merged, false);
     },
 
     /** `helm uninstall --ignore-not-found`: a release that is already gone is success. */
     async helmUninstall(ref: ReleaseRef): Promise<{ uninstalled: boolean }> {
       return withRelease(ref, async (target, opts) => {
         // helm prints "uninstalled" even for a release it did not find, so ask first
-        try {
-          await runHelm(statusArgs(target), opts);
-        } catch (err) {
-          if (err instanceof ApplicationFailure && err.type === FailureType.releaseNotFound) return { uninstalled: false };
-          throw err;
-        }
+        if (!(await currentRelease(target, opts))) return { uninstalled: false };
         await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
         return { uninstalled: true };
       });

@@ -16,6 +16,7 @@ import { createExchangeRouter, type ExchangeDirectory } from './exchange-routes.
 import type { Metrics } from '../metrics.js';
 import { buildOpenApiDocument, openApiRouter } from './openapi.js';
 import { createSchemas } from './schemas.js';
+import { withTimeout } from '../timeout.js';
 
 export interface AppDeps {
   operations: ExchangeOperations;
@@ -97,20 +98,4 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        ok(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        fail(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -15,6 +15,7 @@ import {
   type UpdateExchangeInput,
   type UpdateExchangeResult,
 } from '../../workflows/shared.js';
+import { withTimeout } from '../timeout.js';
 
 export interface OperationFailure {
   ok: false;
@@ -229,16 +230,6 @@ const STATE_BY_STATUS: Record<string, OperationState> = {
   TIMED_OUT: 'timed_out',
   CONTINUED_AS_NEW: 'running',
 };
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<T>((_ok, fail) => {
-      timer = setTimeout(() => fail(new Error('timeout')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** The workflow's final failure as the API reports it: status, type, message and the step it failed at. */
 function failureOutcome(err: unknown, workflowId: string, runId: string): OperationFailure & { step?: string } {
