@@ -25,6 +25,8 @@ export interface UpgradeOptions extends HelmTarget {
   /** helm 4 wait strategy; undefined = do not wait for resources to become ready. */
   wait?: 'watcher' | 'legacy';
   historyMax: number;
+  /** Updates: on failure (not ready in time, refused), helm restores the last deployed revision. */
+  rollbackOnFailure?: boolean;
 }
 
 function common(t: HelmTarget): string[] {
@@ -42,6 +44,7 @@ export function upgradeArgs(o: UpgradeOptions): string[] {
   args.push('--reset-values');
   args.push('--timeout', `${o.timeoutSeconds}s`, '--history-max', String(o.historyMax));
   if (o.wait) args.push(`--wait=${o.wait}`);
+  if (o.rollbackOnFailure) args.push('--rollback-on-failure');
   args.push('--output', 'json');
   return args;
 }

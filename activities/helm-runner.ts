@@ -1,5 +1,9 @@
-// The one place helm is executed: no shell, isolated helm home dirs when configured, heartbeats while it runs
-// (a --wait can take minutes) and a kill on activity cancellation.
+// The one place helm is executed: no shell, a minimal environment, isolated helm home dirs when configured,
+// heartbeats while it runs (a --wait can take minutes), and a helm that never outlives its attempt: it runs in its
+// own process group, which is killed on cancellation and at a client-side deadline, and under
+// `setpriv --pdeathsig KILL` so the kernel kills it if the worker process dies.
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../workflows/shared.js';
@@ -7,7 +11,7 @@ import { classifyHelmFailure } from './helm-errors.js';
 
 export interface HelmRunnerOptions {
   helmBin: string;
-  /** Extra environment (e.g. HELM_CACHE_HOME); the worker's PATH and HOME are kept. */
+  /** Extra environment (e.g. HELM_CACHE_HOME) on top of the minimal one helm gets (see helmEnvironment). */
   env?: Record<string, string>;
   heartbeat?: (details: unknown) => void;
   heartbeatIntervalMs?: number;
@@ -17,11 +21,81 @@ export interface HelmRunnerOptions {
   /** Observes every run, e.g. for metrics. */
   /** outcome: ok, not_found (an expected answer to `status`), or error. */
   onFinished?: (verb: string, outcome: 'ok' | 'not_found' | 'error', seconds: number) => void;
+  /** Client-side deadline of one run; by default helm's own `--timeout` plus a minute (see defaultDeadlineMs). */
+  deadlineMs?: number;
+  /** Time helm gets between SIGTERM and SIGKILL; it releases the release lock on SIGTERM. Default 10 s. */
+  killGraceMs?: number;
 }
 
 export interface HelmResult {
   stdout: string;
   stderr: string;
+}
+
+const DEADLINE_MARGIN_MS = 60_000;
+const DEADLINE_WITHOUT_TIMEOUT_MS = 120_000;
+const KILL_GRACE_MS = 10_000;
+
+function goDurationMs(value: string): number | undefined {
+  const m = /^(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,9})s)?$/.exec(value);
+  if (!m || value === '') return undefined;
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+
+/** helm's own `--timeout` (as `--timeout 300s` or `--timeout=5m`) plus a margin, or two minutes without one. */
+export function defaultDeadlineMs(args: string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const value = arg === '--timeout' ? args[i + 1] : arg.startsWith('--timeout=') ? arg.slice('--timeout='.length) : undefined;
+    const ms = value === undefined ? undefined : goDurationMs(value);
+    if (ms !== undefined) return ms + DEADLINE_MARGIN_MS;
+  }
+  return DEADLINE_WITHOUT_TIMEOUT_MS;
+}
+
+/** Variables helm may see from the worker's environment; anything else (payload keys, tokens, URIs) stays behind. */
+const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'KUBECACHEDIR', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME'];
+
+/** The whole environment helm runs with: INHERITED from `from`, then `extra`, then HELM_NO_PLUGINS=1. */
+export function helmEnvironment(extra: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of INHERITED) {
+    const v = from[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, ...extra, HELM_NO_PLUGINS: '1' };
+}
+
+let setprivLookup: Promise<string | undefined> | undefined;
+
+/** setpriv (util-linux) if it is on PATH and knows --pdeathsig; looked up once per process. */
+export function findSetpriv(): Promise<string | undefined> {
+  setprivLookup ??= (async () => {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (!dir) continue;
+      const candidate = join(dir, 'setpriv');
+      if (!(await access(candidate, constants.X_OK).then(() => true, () => false))) continue;
+      const help = await execa(candidate, ['--help'], { reject: false, extendEnv: false, env: {}, stdin: 'ignore', timeout: 5000 });
+      return String(help.stdout ?? '').includes('--pdeathsig') ? candidate : undefined;
+    }
+    return undefined;
+  })();
+  return setprivLookup;
+}
+
+/** Signals helm's whole process group (helm is its leader: spawned detached); a group already gone is fine. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left to stop
+  }
+}
+
+/** setpriv's own message when it could not exec helm: 127 = not found, 126 = not executable. */
+function setprivCouldNotExec(exitCode: number | undefined, stderr: string): boolean {
+  return (exitCode === 127 || exitCode === 126) && stderr.startsWith('setpriv: failed to execute');
 }
 
 /**
@@ -30,42 +104,72 @@ export interface HelmResult {
 export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<HelmResult> {
   const verb = args[0] ?? 'helm';
   const started = Date.now();
-  const timer = o.heartbeat
-    ? setInterval(() => o.heartbeat?.({ verb, runningForSeconds: Math.round((Date.now() - started) / 1000) }), o.heartbeatIntervalMs ?? 2000)
-    : undefined;
+  const deadlineMs = o.deadlineMs ?? defaultDeadlineMs(args);
+  const graceMs = o.killGraceMs ?? KILL_GRACE_MS;
+  const setpriv = await findSetpriv();
+  // an attempt cancelled before helm started does not start it
+  if (o.signal?.aborted) {
+    const reason: unknown = o.signal.reason;
+    throw reason instanceof Error ? reason : ApplicationFailure.retryable(`helm ${verb} was cancelled`, 'HelmCancelled');
+  }
+  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', o.helmBin, ...args]] : [o.helmBin, args];
+  const timers: NodeJS.Timeout[] = [];
+  if (o.heartbeat) {
+    const beat = () => o.heartbeat?.({ verb, runningForSeconds: Math.round((Date.now() - started) / 1000) });
+    timers.push(setInterval(beat, o.heartbeatIntervalMs ?? 2000));
+  }
+  let stoppedBy: 'cancellation' | 'deadline' | undefined;
+  let onAbort: (() => void) | undefined;
   try {
-    const result = await execa(o.helmBin, args, {
+    const subprocess = execa(file, argv, {
       reject: false,
-      env: { ...o.env, HELM_NO_PLUGINS: '1' },
-      extendEnv: true,
+      env: helmEnvironment(o.env),
+      extendEnv: false,
       stdin: 'ignore',
-      cancelSignal: o.signal,
-      // helm releases its lock on SIGTERM; KILL only if it does not stop
-      killSignal: 'SIGTERM',
-      forceKillAfterDelay: 10_000,
+      // its own process group, so helm and anything it started can be signalled together
+      detached: true,
       maxBuffer: 64 * 1024 * 1024,
-      timeout: 0,
     });
+    const stop = (why: 'cancellation' | 'deadline') => {
+      if (stoppedBy) return;
+      stoppedBy = why;
+      signalGroup(subprocess.pid, 'SIGTERM');
+      timers.push(setTimeout(() => signalGroup(subprocess.pid, 'SIGKILL'), graceMs));
+    };
+    onAbort = () => stop('cancellation');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    timers.push(setTimeout(() => stop('deadline'), deadlineMs));
+
+    const result = await subprocess;
+    // helm is gone; whatever it left in its group goes too
+    if (stoppedBy) signalGroup(subprocess.pid, 'SIGKILL');
     const seconds = (Date.now() - started) / 1000;
-    if (result.isCanceled) {
+    const stderr = String(result.stderr ?? '');
+    if (stoppedBy === 'cancellation') {
       o.onFinished?.(verb, 'error', seconds);
       // the signal's reason is the activity's CancelledFailure: rethrowing it reports the activity as cancelled
       const reason: unknown = o.signal?.reason;
       throw reason instanceof Error ? reason : ApplicationFailure.retryable(`helm ${verb} was cancelled`, 'HelmCancelled');
     }
+    if (stoppedBy === 'deadline') {
+      o.onFinished?.(verb, 'error', seconds);
+      const message = `helm ${verb} was killed: the client-side deadline passed (${Math.round(deadlineMs / 1000)} s, helm's --timeout plus a margin)`;
+      throw ApplicationFailure.retryable(message, FailureType.helmUnavailable);
+    }
     if (result.failed) {
-      if (result.code === 'ENOENT') {
+      if (result.code === 'ENOENT' || result.code === 'EACCES' || (setpriv && setprivCouldNotExec(result.exitCode, stderr))) {
         o.onFinished?.(verb, 'error', seconds);
         throw ApplicationFailure.nonRetryable(`helm binary not found at ${o.helmBin}`, 'HelmMissing');
       }
-      const failure = classifyHelmFailure(String(result.stderr ?? ''), result.exitCode, o.redact);
+      const failure = classifyHelmFailure(stderr, result.exitCode, o.redact);
       o.onFinished?.(verb, failure.type === FailureType.releaseNotFound ? 'not_found' : 'error', seconds);
       const message = `helm ${verb} failed: ${failure.summary}`;
       throw ApplicationFailure.create({ message, type: failure.type, nonRetryable: !failure.retryable });
     }
     o.onFinished?.(verb, 'ok', seconds);
-    return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+    return { stdout: String(result.stdout ?? ''), stderr };
   } finally {
-    if (timer) clearInterval(timer);
+    for (const t of timers) clearTimeout(t);
+    if (onAbort) o.signal?.removeEventListener('abort', onAbort);
   }
 }

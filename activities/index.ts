@@ -6,9 +6,12 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import yaml from 'js-yaml';
 import type { BackboneRecord, NewBackbone } from '../src/registry/types.js';
-import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
-import { getValuesArgs, rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
+import { FailureType, READINESS_SIGNAL, type HelmValues, type ReleaseRef, type VolumesOutcome } from '../workflows/shared.js';
+import { chartFullname, describeImmutable, describeIneffective, immutableChanges, ineffectiveOverrides } from '../src/domain/chart-rules.js';
+import { rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
 import { recoveryFor } from './helm-recovery.js';
+import { deleteClaim, KubeApiError, kubeTarget, releaseClaims, releaseRecords, type KubeTarget } from './kube-api.js';
+import { watchReadiness } from './readiness.js';
 import { runHelm, type HelmRunnerOptions } from './helm-runner.js';
 import { KubeconfigError, resolveKubeconfig, withKubeconfigFile, type KubeconfigPolicy } from './kubeconfig.js';
 import { derivePublicUrl as derivePublicUrlFrom } from './public-url.js';
@@ -39,12 +42,23 @@ export interface ActivityDeps {
   /** Where kubeconfig temp dirs are created; the OS temp dir by default. */
   tempDir?: string;
   onHelmFinished?: HelmRunnerOptions['onFinished'];
+  /** How often the StatefulSet's readiness is read while helm waits. */
+  readinessIntervalMs?: number;
+  /**
+   * How long registry calls are retried (by Temporal, one HTTP call per attempt) before the failure counts as
+   * final and the deploy is compensated. A registry that is down for a few minutes is ridden out.
+   */
+  registryRetryWindowMs?: number;
 }
+
+export const DEFAULT_REGISTRY_RETRY_WINDOW_MS = 10 * 60_000;
 
 export interface ReleaseState {
   exists: boolean;
   status?: string;
   revision?: number;
+  /** JetStream claims of this release name that exist before the deploy (kept by a compensation). */
+  claims?: string[];
 }
 
 export interface HelmReleaseResult {
@@ -81,13 +95,36 @@ function releaseInfo(json: string): HelmReleaseResult {
   }
 }
 
+/** A cluster API failure: the answer names what could not be read, never the remote's text. */
+function clusterFailure(err: unknown, what: string): ApplicationFailure {
+  if (err instanceof KubeApiError && (err.status === 401 || err.status === 403))
+    return ApplicationFailure.nonRetryable(`${what}: the cluster refused the credentials (HTTP ${err.status})`, FailureType.helmUnauthorized);
+  return ApplicationFailure.retryable(`${what}: ${err instanceof Error ? err.message : String(err)}`, FailureType.helmUnavailable);
+}
+
+/** Tells the running workflow how far readiness is (its progress query and the Web UI show it). */
+function reportToWorkflow(text: string): void {
+  const ctx = inActivity();
+  if (!ctx) return;
+  try {
+    const wf = ctx.info.workflowExecution;
+    if (!wf) return;
+    const { workflowId, runId } = wf;
+    void ctx.client.workflow.getHandle(workflowId, runId).signal(READINESS_SIGNAL, text).catch(() => undefined);
+  } catch {
+    // no client in this context (unit tests): the heartbeat still carries it
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
+  /** Shared with the heartbeat, so each heartbeat says how far readiness is. */
+  const live: { readiness?: string } = {};
   const runnerOptions = (kubeconfig: Record<string, unknown>): HelmRunnerOptions => {
     const ctx = inActivity();
     return {
       helmBin: deps.helm.helmBin,
       env: deps.helm.env,
-      heartbeat: ctx ? (d) => ctx.heartbeat(d) : undefined,
+      heartbeat: ctx ? (d) => ctx.heartbeat(live.readiness ? { ...(d as object), readiness: live.readiness } : d) : undefined,
       signal: ctx?.cancellationSignal,
       redact: secretsOf(kubeconfig),
       onFinished: deps.onHelmFinished,
@@ -95,7 +132,7 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   /** Validates the kubeconfig again (the worker does not trust its caller) and writes the minimal one. */
-  async function withRelease<T>(ref: ReleaseRef, fn: (target: HelmTarget, opts: HelmRunnerOptions, dir: string) => Promise<T>): Promise<T> {
+  async function withRelease<T>(ref: ReleaseRef, fn: (target: HelmTarget, opts: HelmRunnerOptions, dir: string, kube: KubeTarget) => Promise<T>): Promise<T> {
     let minimal: Record<string, unknown>;
     try {
       minimal = resolveKubeconfig(ref.kubeconfig, deps.kubeconfigPolicy).minimal;
@@ -107,7 +144,7 @@ export function createActivities(deps: ActivityDeps) {
       minimal,
       async (kubeconfigPath) => {
         const target = { kubeconfigPath, releaseName: ref.releaseName, namespace: ref.namespace };
-        return fn(target, runnerOptions(minimal), join(kubeconfigPath, '..'));
+        return fn(target, runnerOptions(minimal), join(kubeconfigPath, '..'), kubeTarget(minimal));
       },
       deps.tempDir,
     );
@@ -149,6 +186,28 @@ export function createActivities(deps: ActivityDeps) {
     else await runHelm(rollbackArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
   }
 
+  /** Runs fn while the StatefulSet's readiness is watched (only when helm waits for readiness). */
+  async function watchingReadiness<T>(kube: KubeTarget, target: HelmTarget, statefulSet: string, fn: () => Promise<T>): Promise<T> {
+    if (!deps.helm.wait) return fn();
+    const watch = watchReadiness({
+      target: kube,
+      namespace: target.namespace,
+      statefulSet,
+      intervalMs: deps.readinessIntervalMs,
+      onChange: (text) => {
+        live.readiness = text;
+        inActivity()?.heartbeat({ verb: 'upgrade', readiness: text });
+        reportToWorkflow(text);
+      },
+    });
+    try {
+      return await fn();
+    } finally {
+      watch.stop();
+      live.readiness = undefined;
+    }
+  }
+
   /** Runs `helm upgrade [--install]` with the base values and `overrides`, inside an open withRelease. */
   async function upgrade(target: HelmTarget, opts: HelmRunnerOptions, dir: string, overrides: Values, install: boolean): Promise<HelmReleaseResult> {
     const overridesPath = join(dir, 'overrides.json');
@@ -162,6 +221,8 @@ export function createActivities(deps: ActivityDeps) {
       timeoutSeconds: deps.helm.timeoutSeconds,
       wait: deps.helm.wait,
       historyMax: deps.helm.historyMax,
+      // an update that cannot become ready (or is refused half-way) goes back to the last deployed revision
+      rollbackOnFailure: !install && deps.helm.wait !== undefined,
     });
     const { stdout } = await runHelm(args, opts);
     return releaseInfo(stdout);
@@ -170,16 +231,26 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Whether the release exists, and in which state (deployed, failed, pending-install, …). */
     async helmReleaseStatus(ref: ReleaseRef): Promise<ReleaseState> {
-      return withRelease(ref, async (target, opts) => {
-        const info = await currentRelease(target, opts);
-        return info ? { exists: true, status: info.status, revision: info.revision } : { exists: false };
+      // helm's release records read through the API server: no helm process for a yes/no question
+      return withRelease(ref, async (target, _opts, _dir, kube) => {
+        const [records, claims] = await Promise.all([
+          releaseRecords(kube, target.namespace, target.releaseName),
+          releaseClaims(kube, target.namespace, target.releaseName),
+        ]).catch((err: unknown) => {
+          throw clusterFailure(err, `reading release ${target.releaseName}`);
+        });
+        const newest = records[0];
+        return newest ? { exists: true, status: newest.status, revision: newest.revision, claims } : { exists: false, claims };
       });
     },
 
     /** `helm upgrade --install` with the base values and the request's overrides. Idempotent. */
     async helmUpgradeInstall(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
       const overrides = expand(input.helmValues);
-      return withRelease(input.release, (target, opts, dir) => upgrade(target, opts, dir, overrides, true));
+      const statefulSet = chartFullname(input.release.releaseName, deepMerge(await baseValues(), overrides));
+      return withRelease(input.release, (target, opts, dir, kube) =>
+        watchingReadiness(kube, target, statefulSet, () => upgrade(target, opts, dir, overrides, true)),
+      );
     },
 
     /**
@@ -189,22 +260,46 @@ export function createActivities(deps: ActivityDeps) {
     async helmUpgrade(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
       const fresh = expand(input.helmValues);
       const base = await baseValues();
-      // one kubeconfig file for both helm calls
-      return withRelease(input.release, async (target, opts, dir) => {
-        const { stdout } = await runHelm(getValuesArgs(target), opts);
-        const parsed: unknown = JSON.parse(stdout.trim() || 'null');
-        const current = isPlainObject(parsed) ? parsed : {};
-        return upgrade(target, opts, dir, deepMerge(retainedOverrides(current, base), fresh), false);
+      return withRelease(input.release, async (target, opts, dir, kube) => {
+        // the merge starts from the last *deployed* revision: a failed upgrade's values are never carried on
+        const deployedBefore = await lastDeployed(kube, target);
+        const current = deployedBefore.config;
+        const overrides = deepMerge(retainedOverrides(current, base), fresh);
+        const before = deepMerge(base, current);
+        const after = deepMerge(base, overrides);
+        const statefulSet = chartFullname(target.releaseName, after);
+        const immutable = immutableChanges(before, after);
+        if (immutable.length)
+          throw ApplicationFailure.create({ message: describeImmutable(immutable, statefulSet), type: FailureType.immutableField, nonRetryable: true, details: [{ keys: immutable }] });
+        const ineffective = ineffectiveOverrides(fresh, after);
+        if (ineffective.length)
+          throw ApplicationFailure.create({ message: describeIneffective(ineffective), type: FailureType.ineffectiveOverride, nonRetryable: true, details: [{ keys: ineffective }] });
+        try {
+          return await watchingReadiness(kube, target, statefulSet, () => upgrade(target, opts, dir, overrides, false));
+        } catch (err) {
+          throw await explainRollback(err, kube, target, deployedBefore.revision);
+        }
       });
     },
 
     /** `helm uninstall --ignore-not-found`: a release that is already gone is success. */
-    async helmUninstall(ref: ReleaseRef): Promise<{ uninstalled: boolean }> {
-      return withRelease(ref, async (target, opts) => {
+    async helmUninstall(input: ReleaseRef & { deleteData?: boolean; keepClaims?: string[] }): Promise<{ uninstalled: boolean; volumes: VolumesOutcome }> {
+      return withRelease(input, async (target, opts, _dir, kube) => {
         // helm prints "uninstalled" even for a release it did not find, so ask first
-        if (!(await currentRelease(target, opts))) return { uninstalled: false };
-        await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
-        return { uninstalled: true };
+        const exists = (await currentRelease(target, opts)) !== null;
+        if (exists) await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
+        // the chart sets no claim retention: the StatefulSet's JetStream claims outlive the release
+        const claims = await releaseClaims(kube, target.namespace, target.releaseName).catch((err: unknown) => {
+          throw clusterFailure(err, 'listing the release\'s PersistentVolumeClaims');
+        });
+        if (!input.deleteData) return { uninstalled: exists, volumes: { action: 'kept', claims } };
+        const doomed = claims.filter((c) => !(input.keepClaims ?? []).includes(c));
+        for (const c of doomed) {
+          await deleteClaim(kube, target.namespace, c).catch((err: unknown) => {
+            throw clusterFailure(err, `deleting PersistentVolumeClaim ${c}`);
+          });
+        }
+        return { uninstalled: exists, volumes: { action: 'deleted', claims: doomed } };
       });
     },
 
@@ -220,7 +315,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         return await deps.registry.createBackbone(rec);
       } catch (err) {
-        throw registryFailure(err, 'register');
+        throw registryFailure(err, 'register', deps.registryRetryWindowMs ?? DEFAULT_REGISTRY_RETRY_WINDOW_MS);
       }
     },
 
@@ -229,18 +324,63 @@ export function createActivities(deps: ActivityDeps) {
       try {
         return { deleted: await deps.registry.deleteBackbone(systemId) };
       } catch (err) {
-        throw registryFailure(err, 'deregister');
+        throw registryFailure(err, 'deregister', deps.registryRetryWindowMs ?? DEFAULT_REGISTRY_RETRY_WINDOW_MS);
       }
     },
   };
 }
 
-function registryFailure(err: unknown, what: string): ApplicationFailure {
+/**
+ * A registry failure as Temporal should treat it. Conflicts and other 4xx are final at once; anything else is
+ * retried by the activity's retry policy until the retry window (counted from the first attempt) is used up,
+ * and each failed attempt tells the workflow "waiting for the registry (attempt n, last error …)".
+ */
+function registryFailure(err: unknown, what: string, windowMs: number): ApplicationFailure {
   const e = err as { message?: string; retryable?: boolean; code?: string };
-  const message = `registry ${what} failed: ${e.message ?? String(err)}`;
+  const reason = e.message ?? String(err);
+  const message = `registry ${what} failed: ${reason}`;
   if (e.code === 'conflict') return ApplicationFailure.nonRetryable(message, FailureType.registryConflict);
   if (e.retryable === false) return ApplicationFailure.nonRetryable(message, FailureType.registryRejected);
+  const info = inActivity()?.info;
+  if (info) {
+    const elapsed = Date.now() - info.scheduledTimestampMs;
+    if (elapsed >= windowMs) {
+      return ApplicationFailure.nonRetryable(
+        `${message} (gave up after ${info.attempt} attempts over ${Math.round(elapsed / 1000)} s, the retry window)`,
+        FailureType.registryUnavailable,
+      );
+    }
+    reportToWorkflow(`waiting for the registry (attempt ${info.attempt}, last error: ${reason.slice(0, 200)})`);
+  }
   return ApplicationFailure.retryable(message, FailureType.registryUnavailable);
+}
+
+/** The newest deployed revision's values (helm's user-supplied values), read from helm's release records. */
+async function lastDeployed(kube: KubeTarget, target: HelmTarget): Promise<{ revision: number; config: Values }> {
+  const records = await releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
+    throw clusterFailure(err, `reading release ${target.releaseName}`);
+  });
+  const deployed = records.find((r) => r.status === 'deployed');
+  if (!deployed) {
+    throw ApplicationFailure.nonRetryable(
+      records.length ? `Release '${target.releaseName}' has no deployed revision (newest: ${records[0]!.status})` : `Release '${target.releaseName}' not found`,
+      FailureType.releaseNotFound,
+    );
+  }
+  return { revision: deployed.revision, config: deployed.config };
+}
+
+/** After a failed update: says whether helm went back to the previous values (it rolls back on failure). */
+async function explainRollback(err: unknown, kube: KubeTarget, target: HelmTarget, previous: number): Promise<unknown> {
+  if (!(err instanceof ApplicationFailure) || err.type === 'HelmCancelled') return err;
+  const now = await lastDeployed(kube, target).catch(() => undefined);
+  if (!now || now.revision <= previous) return err;
+  return ApplicationFailure.create({
+    message: `${err.message} — rolled back: revision ${now.revision} restores the values of revision ${previous}`,
+    type: err.type ?? FailureType.helmRejected,
+    nonRetryable: true,
+    details: [{ rolledBackTo: now.revision, restoredRevision: previous }],
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

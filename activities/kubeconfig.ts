@@ -1,11 +1,12 @@
 // A caller's kubeconfig is a credential and an instruction to the helm process. This module reduces it to the
 // one context that will be used, refuses what would make the worker run commands or read its own files, and
 // writes it to a private temp file that never outlives the helm call.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { urlProblem } from './server-policy.js';
+export { hostAllowed } from './server-policy.js';
 
 export type KubeconfigObject = Record<string, unknown>;
 
@@ -21,8 +22,9 @@ export interface KubeconfigPolicy {
   /** Allow file references (`tokenFile`, `client-certificate`, …) that read files on the worker. Default false. */
   allowFileReferences: boolean;
   /**
-   * Hosts the cluster server may name: exact DNS names, `*.suffix` wildcards, IPs or CIDRs. Empty = any.
-   * Names are matched as written (not resolved), so list names, not the addresses they resolve to.
+   * Hosts the cluster server (and proxy-url) may name: exact DNS names, `*.suffix` wildcards, IPs or CIDRs.
+   * Empty = any public host; loopback, link-local, private and metadata addresses (and `localhost`, `metadata.*`)
+   * only when listed. Non-empty = only the listed hosts. Names are matched as written (not resolved).
    */
   serverAllowlist?: string[];
 }
@@ -54,59 +56,79 @@ function asObject(v: unknown): KubeconfigObject | undefined {
 
 const MAX_NODES = 10_000;
 const MAX_DEPTH = 32;
+/** Longest kubeconfig text, and longest string (certificate data included) or key inside a kubeconfig. */
+export const MAX_KUBECONFIG_TEXT = 256 * 1024;
+export const MAX_KUBECONFIG_STRING = 64 * 1024;
+// keys are YAML nodes too, so the parser may see about twice as many nodes as the walk below counts values
+const MAX_YAML_NODES = 2 * MAX_NODES;
+const ALIAS_REASON = `has more than ${MAX_NODES} nodes or uses YAML anchors/aliases (too many YAML nodes / aliases not allowed)`;
+
+interface Crumb {
+  key: string;
+  up: Crumb | undefined;
+}
+
+function pathOf(crumb: Crumb | undefined): string {
+  let out = '';
+  for (let c = crumb; c; c = c.up) out = c.key + out;
+  return out.startsWith('.') ? out.slice(1) : out;
+}
 
 /**
- * Why a parsed kubeconfig is too big to carry on, if it is: more nodes than a serializer should walk (YAML aliases
- * count every time they are used, so a 1 KB "billion laughs" string is caught) or nesting deep enough to overflow
- * JSON.stringify. Every node is counted before it is queued, so the work done is bounded by the limit.
+ * Why a parsed kubeconfig is too big to carry on, if it is: more nodes than a serializer should walk, an object
+ * reached twice (only a YAML alias does that: refused before anything expands it), nesting deep enough to overflow
+ * JSON.stringify, or an oversized string. Every node is counted before it is queued, so the work is bounded.
  */
-function sizeProblem(root: unknown): string | undefined {
+function sizeProblem(root: unknown): KubeconfigIssue | undefined {
   let seen = 1;
-  const stack: [unknown, number][] = [[root, 0]];
+  const visited = new Set<object>();
+  const stack: [unknown, number, Crumb | undefined][] = [[root, 0, undefined]];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
+    const [node, depth, crumb] = stack.pop() as [unknown, number, Crumb | undefined];
+    if (typeof node === 'string' && node.length > MAX_KUBECONFIG_STRING) return { path: pathOf(crumb), reason: `must be at most ${MAX_KUBECONFIG_STRING} characters` };
     if (typeof node !== 'object' || node === null) continue;
-    if (depth >= MAX_DEPTH) return `is nested deeper than ${MAX_DEPTH} levels`;
-    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
-    seen += children.length;
-    if (seen > MAX_NODES) return `has more than ${MAX_NODES} nodes (YAML aliases count each time they are used)`;
-    for (const c of children) stack.push([c, depth + 1]);
+    if (visited.has(node)) return { path: '', reason: ALIAS_REASON };
+    visited.add(node);
+    if (depth >= MAX_DEPTH) return { path: '', reason: `is nested deeper than ${MAX_DEPTH} levels` };
+    const isArray = Array.isArray(node);
+    const keys = isArray ? [] : Object.keys(node);
+    seen += isArray ? node.length : keys.length;
+    if (seen > MAX_NODES) return { path: '', reason: `has more than ${MAX_NODES} nodes` };
+    if (isArray) node.forEach((c: unknown, i) => stack.push([c, depth + 1, { key: `[${i}]`, up: crumb }]));
+    for (const k of keys) {
+      if (k.length > MAX_KUBECONFIG_STRING) return { path: pathOf(crumb), reason: `has a key longer than ${MAX_KUBECONFIG_STRING} characters` };
+      stack.push([(node as KubeconfigObject)[k], depth + 1, { key: `.${k}`, up: crumb }]);
+    }
   }
   return undefined;
 }
 
-/** Pure: is `hostname` (as in a URL: IPv6 in brackets) covered by one of the allow-list entries? */
-export function hostAllowed(hostname: string, allowlist: string[]): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const family = isIP(host);
-  for (const raw of allowlist) {
-    const entry = raw.trim().toLowerCase();
-    if (!entry) continue;
-    if (family) {
-      const [net, bits] = entry.split('/');
-      const netFamily = net ? isIP(net) : 0;
-      if (!netFamily || netFamily !== family) continue;
-      const list = new BlockList();
-      const type = family === 4 ? 'ipv4' : 'ipv6';
-      if (bits === undefined) list.addAddress(net as string, type);
-      else list.addSubnet(net as string, Number(bits), type);
-      if (list.check(host, type)) return true;
-    } else if (entry.startsWith('*.')) {
-      if (host.endsWith(entry.slice(1)) && host.length > entry.length - 1) return true;
-    } else if (host === entry) {
-      return true;
-    }
-  }
-  return false;
+class YamlRefused extends Error {}
+
+/**
+ * js-yaml has no alias limit, so its parse-event listener stops the parse: at too many nodes, and at the first
+ * alias (the only node that closes with a value but no kind). A kubeconfig written by kubectl has no aliases.
+ */
+function loadYaml(raw: string): unknown {
+  let nodes = 0;
+  return yaml.load(raw, {
+    schema: yaml.JSON_SCHEMA,
+    listener: (event, state) => {
+      if (event === 'open' && ++nodes > MAX_YAML_NODES) throw new YamlRefused();
+      if (event === 'close' && state.kind == null && state.result != null) throw new YamlRefused();
+    },
+  });
 }
 
 /** Accepts the object the seed API takes, or a YAML/JSON string of it. */
 export function parseKubeconfig(raw: unknown): KubeconfigObject {
   if (typeof raw === 'string') {
+    if (raw.length > MAX_KUBECONFIG_TEXT) throw new KubeconfigError([{ path: '', reason: `must be at most ${MAX_KUBECONFIG_TEXT} characters` }]);
     let parsed: unknown;
     try {
-      parsed = yaml.load(raw, { schema: yaml.JSON_SCHEMA });
-    } catch {
+      parsed = loadYaml(raw);
+    } catch (err) {
+      if (err instanceof YamlRefused) throw new KubeconfigError([{ path: '', reason: ALIAS_REASON }]);
       // the YAML parser's message quotes the input, which may hold a token
       throw new KubeconfigError([{ path: '', reason: 'is not valid YAML or JSON' }]);
     }
@@ -122,7 +144,7 @@ export function parseKubeconfig(raw: unknown): KubeconfigObject {
 /** The minimal kubeconfig travels into the workflow input: its expanded size is bounded before anything walks it. */
 function bounded(obj: KubeconfigObject): KubeconfigObject {
   const problem = sizeProblem(obj);
-  if (problem) throw new KubeconfigError([{ path: '', reason: problem }]);
+  if (problem) throw new KubeconfigError([problem]);
   return obj;
 }
 
@@ -194,19 +216,11 @@ export function resolveKubeconfig(raw: unknown, policy: KubeconfigPolicy = DEFAU
   const cPath = `clusters[${cluster.index}].cluster`;
   const uPath = `users[${user.index}].user`;
   const server = cluster.body.server;
-  if (typeof server !== 'string' || server === '') {
-    issues.push({ path: `${cPath}.server`, reason: 'is required' });
-  } else {
-    let url: URL | undefined;
-    try {
-      url = new URL(server);
-    } catch {
-      issues.push({ path: `${cPath}.server`, reason: 'must be an http(s) URL' });
-    }
-    if (url && url.protocol !== 'https:' && url.protocol !== 'http:') issues.push({ path: `${cPath}.server`, reason: 'must be an http(s) URL' });
-    else if (url && policy.serverAllowlist?.length && !hostAllowed(url.hostname, policy.serverAllowlist))
-      issues.push({ path: `${cPath}.server`, reason: 'names a host outside the allowed list (KUBE_SERVER_ALLOWLIST)' });
-  }
+  const serverProblem = urlProblem(server, 'server', policy.serverAllowlist);
+  if (serverProblem) issues.push({ path: `${cPath}.server`, reason: serverProblem });
+  // helm connects through the proxy: it is as much a destination as the server
+  const proxyProblem = 'proxy-url' in cluster.body ? urlProblem(cluster.body['proxy-url'], 'proxy-url', policy.serverAllowlist) : undefined;
+  if (proxyProblem) issues.push({ path: `${cPath}.proxy-url`, reason: proxyProblem });
   if (!policy.allowFileReferences) {
     for (const k of FILE_KEYS_CLUSTER) if (k in cluster.body) issues.push({ path: `${cPath}.${k}`, reason: 'file references are not allowed; use the *-data field' });
     for (const k of FILE_KEYS_USER) if (k in user.body) issues.push({ path: `${uPath}.${k}`, reason: 'file references are not allowed; use the *-data field or token' });
@@ -239,7 +253,8 @@ export function resolveKubeconfig(raw: unknown, policy: KubeconfigPolicy = DEFAU
  * directory on every path out.
  */
 export async function withKubeconfigFile<T>(kubeconfig: KubeconfigObject, fn: (path: string) => Promise<T>, baseDir = tmpdir()): Promise<T> {
-  const dir = await mkdtemp(join(baseDir, 'ned-kube-'));
+  // the pid in the name tells removeStaleKubeconfigDirs whether the directory's owner still runs
+  const dir = await mkdtemp(join(baseDir, `ned-kube-${process.pid}-`));
   try {
     const file = join(dir, 'kubeconfig.yaml');
     await writeFile(file, yaml.dump(kubeconfig), { mode: 0o600, flag: 'wx' });
@@ -247,4 +262,38 @@ export async function withKubeconfigFile<T>(kubeconfig: KubeconfigObject, fn: (p
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether process `pid` runs (EPERM: it does, as another user). */
+function running(pid: number): boolean {
+  try {
+    return process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the `ned-kube-*` directories (kubeconfigs: credentials) a crashed predecessor left in `tempDir`; returns
+ * how many. Skips those of other users and of another worker that still runs (its pid is in the name; our own pid
+ * counts as a predecessor's: a restarted container reuses it). Call it before this worker starts any helm.
+ */
+export async function removeStaleKubeconfigDirs(tempDir = tmpdir()): Promise<number> {
+  const uid = process.getuid?.();
+  let removed = 0;
+  const names = await readdir(tempDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const name of names) {
+    if (!name.startsWith('ned-kube-')) continue;
+    const owner = /^ned-kube-(\d{1,10})-/.exec(name)?.[1];
+    if (owner !== undefined && Number(owner) !== process.pid && running(Number(owner))) continue;
+    const path = join(tempDir, name);
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

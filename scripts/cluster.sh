@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Local Kubernetes API server for tests: etcd + kube-apiserver on 127.0.0.1 (no kubelet, no controllers),
-# run the way controller-runtime's envtest runs them.
+# Local Kubernetes cluster for tests and `npm run dev`, on 127.0.0.1 only: etcd + kube-apiserver (run the way
+# controller-runtime's envtest runs them) + kube-controller-manager + kube-scheduler, and kwok simulating one
+# node: StatefulSets get pods, pods are scheduled onto the fake node and reported Running and Ready, PVCs are
+# bound, deleted namespaces go away. No container ever runs.
 #
 # Usage:
-#   scripts/cluster.sh start <state-dir>   # needs NED_ETCD_BIN and NED_KUBE_APISERVER_BIN
-#                                          # (see `scripts/toolchain.sh --print-env`)
+#   scripts/cluster.sh start <state-dir>   # needs the NED_*_BIN variables `scripts/toolchain.sh --print-env` prints
 #   scripts/cluster.sh stop <state-dir>
 #
 # start writes into <state-dir>:
 #   kubeconfig.yaml   cluster/user/context "ned-test": server https://127.0.0.1:<port>, CA data, bearer token
 #   env               export TEST_KUBECONFIG=... / TEST_KUBE_SERVER=... / TEST_KUBE_CONTEXT=...
-#   etcd.pid, kube-apiserver.pid, etcd.log, kube-apiserver.log, pki/, etcd-data/
+#   <component>.pid and <component>.log for each process, pki/, etcd-data/
 # Env: NED_CLUSTER_START_TIMEOUT (seconds to wait for /readyz, default 90).
 set -euo pipefail
 
@@ -64,8 +65,8 @@ stop_one() {
 cmd_stop() {
   local dir="$1"
   [[ -d "$dir" ]] || return 0
-  stop_one "$dir/kube-apiserver.pid" kube-apiserver
-  stop_one "$dir/etcd.pid" etcd
+  local c
+  for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_one "$dir/$c.pid" "$c"; done
   rm -rf "$dir/etcd-data"
 }
 
@@ -100,12 +101,58 @@ gen_pki() { # <pki-dir> <cert-dir>
   chmod 600 "$pki"/*.key "$certdir/apiserver.key"
 }
 
+# launch <dir> <name> <binary> args…: runs it in its own session (so stop can signal the group), logs to <name>.log
+launch() {
+  local dir="$1" name="$2"; shift 2
+  setsid "$@" </dev/null >"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+}
+
+# kube <method> <path> [body-file]: the API server as the admin, YAML or JSON bodies
+kube() {
+  curl -fsS --max-time 10 --cacert "$KUBE_DIR/pki/ca.crt" -H "Authorization: Bearer $KUBE_TOKEN" \
+    -H 'Content-Type: application/yaml' -X "$1" "$KUBE_SERVER$2" ${3:+--data-binary "@$3"}
+}
+
+# The simulated part: controllers, scheduler, kwok with its stages, one fake node and kwok's default
+# StorageClass (binding mode Immediate), then waits until the node is Ready.
+start_simulation() {
+  local dir="$1" kc="$1/kubeconfig.yaml"
+  KUBE_DIR="$dir"
+  launch "$dir" kube-controller-manager "$NED_KUBE_CONTROLLER_MANAGER_BIN" --kubeconfig "$kc" \
+    --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
+    --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
+    --use-service-account-credentials=false --controllers '*,-serviceaccount-token' --leader-elect=false \
+    --bind-address 127.0.0.1 --secure-port 0
+  launch "$dir" kube-scheduler "$NED_KUBE_SCHEDULER_BIN" --kubeconfig "$kc" --authentication-kubeconfig "$kc" \
+    --authorization-kubeconfig "$kc" --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
+  launch "$dir" kwok "$NED_KWOK_BIN" --kubeconfig "$kc" --config "$NED_KWOK_STAGES" --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.1/24 --node-ip=10.0.0.1 \
+    --server-address=127.0.0.1:0
+  kube POST /apis/storage.k8s.io/v1/storageclasses "$NED_KWOK_STORAGECLASS" >/dev/null
+  printf '%s\n' 'apiVersion: v1' 'kind: Node' 'metadata:' '  name: kwok-node-0' \
+    '  annotations: { kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0" }' \
+    '  labels: { kubernetes.io/hostname: kwok-node-0, kubernetes.io/os: linux, type: kwok }' \
+    'status:' '  allocatable: { cpu: "64", memory: 256Gi, pods: "250" }' \
+    '  capacity: { cpu: "64", memory: 256Gi, pods: "250" }' >"$dir/node.yaml"
+  kube POST /api/v1/nodes "$dir/node.yaml" >/dev/null
+  local i c
+  for ((i = 0; i < 120; i++)); do
+    kube GET /api/v1/nodes/kwok-node-0 2>/dev/null | tr -d ' \n' | grep -q '"type":"Ready","status":"True"' && break
+    for c in kube-controller-manager kube-scheduler kwok; do
+      pid_alive "$dir/$c.pid" "$c" || { tail -n 30 "$dir/$c.log" >&2; die "$c exited"; }
+    done
+    sleep 0.5
+  done
+  ((i < 120)) || { tail -n 20 "$dir/kwok.log" >&2; die "the kwok node did not become Ready in 60 s"; }
+}
+
 cmd_start() {
   local dir="$1"
-  [[ -n "${NED_ETCD_BIN:-}" && -x "${NED_ETCD_BIN}" ]] ||
-    die "NED_ETCD_BIN is not set or not executable (eval \"\$(scripts/toolchain.sh --print-env)\")"
-  [[ -n "${NED_KUBE_APISERVER_BIN:-}" && -x "${NED_KUBE_APISERVER_BIN}" ]] ||
-    die "NED_KUBE_APISERVER_BIN is not set or not executable (eval \"\$(scripts/toolchain.sh --print-env)\")"
+  local v
+  for v in NED_ETCD_BIN NED_KUBE_APISERVER_BIN NED_KUBE_CONTROLLER_MANAGER_BIN NED_KUBE_SCHEDULER_BIN NED_KWOK_BIN; do
+    [[ -n "${!v:-}" && -x "${!v}" ]] || die "$v is not set or not executable (eval \"\$(scripts/toolchain.sh --print-env)\")"
+  done
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
 
@@ -113,7 +160,7 @@ cmd_start() {
     die "a cluster is already running from $dir (pids: $(cat "$dir"/*.pid 2>/dev/null | tr '\n' ' ')); run: $0 stop $dir"
   fi
   # stale state from a crashed run
-  rm -f "$dir/etcd.pid" "$dir/kube-apiserver.pid"
+  rm -f "$dir"/*.pid
   rm -rf "$dir/etcd-data" "$dir/pki" "$dir/certs"
 
   # on any failure after this point, stop whatever was started
@@ -133,7 +180,7 @@ cmd_start() {
   STARTED=1
   log "starting etcd on 127.0.0.1:$etcd_client"
   mkdir -p "$dir/etcd-data"
-  setsid "$NED_ETCD_BIN" \
+  launch "$dir" etcd "$NED_ETCD_BIN" \
     --name ned-test \
     --data-dir "$dir/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$etcd_client" \
@@ -141,9 +188,7 @@ cmd_start() {
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" \
     --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
     --initial-cluster "ned-test=http://127.0.0.1:$etcd_peer" \
-    --unsafe-no-fsync \
-    </dev/null >"$dir/etcd.log" 2>&1 &
-  echo $! >"$dir/etcd.pid"
+    --unsafe-no-fsync
 
   local i
   for ((i = 0; i < 100; i++)); do
@@ -154,7 +199,7 @@ cmd_start() {
   ((i < 100)) || { tail -n 30 "$dir/etcd.log" >&2; die "etcd not healthy after 20 s"; }
 
   log "starting kube-apiserver on $server"
-  setsid "$NED_KUBE_APISERVER_BIN" \
+  launch "$dir" kube-apiserver "$NED_KUBE_APISERVER_BIN" \
     --etcd-servers "http://127.0.0.1:$etcd_client" \
     --bind-address 127.0.0.1 \
     --secure-port "$api_port" \
@@ -166,9 +211,7 @@ cmd_start() {
     --authorization-mode RBAC \
     --token-auth-file "$dir/pki/tokens.csv" \
     --disable-admission-plugins ServiceAccount \
-    --allow-privileged=true \
-    </dev/null >"$dir/kube-apiserver.log" 2>&1 &
-  echo $! >"$dir/kube-apiserver.pid"
+    --allow-privileged=true
 
   local t0=$SECONDS out=""
   while true; do
@@ -213,7 +256,9 @@ export TEST_KUBECONFIG='$dir/kubeconfig.yaml'
 export TEST_KUBE_SERVER='$server'
 export TEST_KUBE_CONTEXT='$CONTEXT_NAME'
 EOF
-  log "ready after $((SECONDS - t0))s: $server (kubeconfig $dir/kubeconfig.yaml)"
+  KUBE_SERVER="$server" KUBE_TOKEN="$token"
+  start_simulation "$dir"
+  log "ready after $((SECONDS - t0))s: $server with one kwok node (kubeconfig $dir/kubeconfig.yaml)"
   STARTED=0
 }
 

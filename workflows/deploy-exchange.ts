@@ -26,7 +26,12 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
 
     step = 'helm-install';
     // pushed before the call: a failed first install still leaves a release record behind
-    undo.push({ name: 'helm-uninstall', run: () => withSummary(`undo: helm uninstall ${at}`).compensation.helmUninstall(release) });
+    // the undo also drops the JetStream claims this install created, never ones that were there before it
+    const keepClaims = existing.claims ?? [];
+    undo.push({
+      name: 'helm-uninstall',
+      run: () => withSummary(`undo: helm uninstall ${at}`).compensation.helmUninstall({ ...release, deleteData: true, keepClaims }),
+    });
     const installed = await progress.step(step, () =>
       withSummary(`helm upgrade --install ${at}`).helm.helmUpgradeInstall({ release, helmValues: input.helmValues }),
     );

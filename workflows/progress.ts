@@ -1,16 +1,21 @@
 // Progress bookkeeping shared by the three workflows: the `progress` query answers from this state, so the
 // Web UI and the API can tell which step a long deploy is on and what went wrong last.
-import { ActivityFailure, ApplicationFailure, defineQuery, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { SearchAttr, type Operation, type Progress } from './shared.js';
+import { ActivityFailure, ApplicationFailure, defineQuery, defineSignal, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { READINESS_SIGNAL, SearchAttr, type Operation, type Progress } from './shared.js';
 
 export const progressQuery = defineQuery<Progress>('progress');
+export const readinessSignal = defineSignal<[string]>(READINESS_SIGNAL);
 
 export class ProgressTracker {
   readonly state: Progress;
 
   constructor(operation: Operation) {
-    this.state = { operation, step: 'starting', status: 'running', attempts: {}, lastError: null };
+    this.state = { operation, step: 'starting', status: 'running', attempts: {}, lastError: null, detail: null };
     setHandler(progressQuery, () => this.state);
+    setHandler(readinessSignal, (text) => {
+      this.state.detail = text;
+      setCurrentDetails(`**${this.state.operation}** — step \`${this.state.step}\`: ${text}`);
+    });
     this.publish();
   }
 
@@ -25,6 +30,7 @@ export class ProgressTracker {
   /** Runs one step, recording it as current and remembering the last error it raised. */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.state.step = name;
+    this.state.detail = null;
     this.state.attempts[name] = (this.state.attempts[name] ?? 0) + 1;
     setCurrentDetails(`**${this.state.operation}** — step \`${name}\`, ${this.state.status}`);
     try {

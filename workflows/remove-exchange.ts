@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type RemoveExchangeInput, type RemoveExchangeResult } from './shared.js';
@@ -12,13 +12,20 @@ export async function removeExchange(input: RemoveExchangeInput): Promise<Remove
   const release = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
   let step = 'helm-uninstall';
   try {
-    const { uninstalled } = await progress.step(step, () => withSummary(`helm uninstall ${input.releaseName} -n ${input.namespace}`).helm.helmUninstall(release));
+    const { uninstalled, volumes } = await progress.step(step, () =>
+      withSummary(`helm uninstall ${input.releaseName} -n ${input.namespace}${input.deleteData ? ' (and its volumes)' : ''}`).helm.helmUninstall({
+        ...release,
+        deleteData: input.deleteData === true,
+      }),
+    );
     step = 'deregister';
     const { deleted } = await progress.step(step, () => withSummary(`deregister exchange ${input.systemId}`).registry.deregisterBackbone(input.systemId));
     progress.finish('succeeded');
-    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, releaseUninstalled: uninstalled, recordDeleted: deleted };
+    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, releaseUninstalled: uninstalled, recordDeleted: deleted, volumes };
   } catch (err) {
     progress.finish('failed');
+    // a cancelled removal ends as cancelled (as deployExchange does), not as a RemoveFailed the API reports as an error
+    if (isCancellation(err)) throw err;
     throw ApplicationFailure.create({
       message: `Removal of exchange '${input.releaseName}' failed at ${step}: ${failureMessage(err)}`,
       type: FailureType.removeFailed,

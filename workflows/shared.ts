@@ -28,6 +28,8 @@ export interface DeployExchangeInput extends ReleaseRef {
   clusterId: string;
   name: string;
   metadata: Record<string, unknown>;
+  /** Digest of the target cluster's server URL and CA (src/api/cluster-fingerprint.ts), kept in the registry record. */
+  clusterFingerprint?: string;
 }
 
 export interface DeployExchangeResult {
@@ -52,6 +54,14 @@ export interface UpdateExchangeResult {
 
 export interface RemoveExchangeInput extends ReleaseRef {
   systemId: string;
+  /** Also delete the release's JetStream PersistentVolumeClaims (helm uninstall leaves them). */
+  deleteData?: boolean;
+}
+
+/** What a removal did with the release's JetStream volumes. */
+export interface VolumesOutcome {
+  action: 'kept' | 'deleted';
+  claims: string[];
 }
 
 export interface RemoveExchangeResult {
@@ -60,6 +70,7 @@ export interface RemoveExchangeResult {
   namespace: string;
   releaseUninstalled: boolean;
   recordDeleted: boolean;
+  volumes?: VolumesOutcome;
 }
 
 export const Operation = { deploy: 'deploy', update: 'update', remove: 'remove' } as const;
@@ -72,7 +83,12 @@ export interface Progress {
   status: 'running' | 'succeeded' | 'failed' | 'compensating';
   attempts: Record<string, number>;
   lastError: string | null;
+  /** What the running step reports, e.g. "2/3 NATS pods ready" while helm waits for readiness. */
+  detail?: string | null;
 }
+
+/** Sent by a helm activity to its workflow each time the release's readiness changes. */
+export const READINESS_SIGNAL = 'readiness';
 
 /**
  * ApplicationFailure types raised by activities and workflows. The API maps them to HTTP statuses; the
@@ -96,6 +112,10 @@ export const FailureType = {
   registryRejected: 'RegistryRejected',
   registryUnavailable: 'RegistryUnavailable',
   registryConflict: 'RegistryConflict',
+  /** The update would change a StatefulSet field Kubernetes does not allow to change (volumeClaimTemplates). */
+  immutableField: 'ImmutableField',
+  /** The update sets keys that change nothing because the section they belong to is switched off. */
+  ineffectiveOverride: 'IneffectiveOverride',
   /** Workflow-level outcomes. */
   registrationFailed: 'RegistrationFailed',
   deployFailed: 'DeployFailed',
@@ -115,6 +135,8 @@ export const NON_RETRYABLE_ACTIVITY_FAILURES: string[] = [
   FailureType.invalidValues,
   FailureType.registryRejected,
   FailureType.registryConflict,
+  FailureType.immutableField,
+  FailureType.ineffectiveOverride,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type UpdateExchangeInput, type UpdateExchangeResult } from './shared.js';
@@ -15,6 +15,8 @@ export async function updateExchange(input: UpdateExchangeInput): Promise<Update
     return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: upgraded.revision };
   } catch (err) {
     progress.finish('failed');
+    // a cancelled update ends as cancelled (as deployExchange does), not as an UpdateFailed the API reports as an error
+    if (isCancellation(err)) throw err;
     throw ApplicationFailure.create({
       message: `Helm upgrade failed for release '${input.releaseName}': ${failureMessage(err)}`,
       type: FailureType.updateFailed,

@@ -1,10 +1,14 @@
 // Temporal codec server protocol: the Web UI posts the payloads it shows to /codec/decode (and /encode when a
 // user sends a signal), so people with the key's consent see decoded inputs while history stays encrypted.
+// Decoding needs the codec-viewer role and shows credentials as "<redacted>"; encoding (making ciphertext the
+// worker would trust) is for admins only.
 import cors from 'cors';
 import express, { Router, type RequestHandler } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { CAN, isAdmin, principalOf, requireRole } from './access.js';
 import { sendError } from './errors.js';
+import { redactCredentials, REDACTED } from './redact.js';
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const wirePayloads = z.object({
@@ -26,6 +30,25 @@ function toWire(p: Payload): WirePayload {
   };
 }
 
+const JSON_PLAIN = 'json/plain';
+
+/**
+ * A decoded payload as a viewer may see it: JSON inputs with credentials replaced. A payload that claims to be JSON
+ * but does not parse is withheld whole, since nothing can be said about what it holds.
+ */
+function redactPayload(p: Payload): Payload {
+  if (!p.data || Buffer.from(p.metadata?.encoding ?? []).toString() !== JSON_PLAIN) return p;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(p.data).toString('utf8'));
+  } catch {
+    return { ...p, data: Buffer.from(JSON.stringify(REDACTED)) };
+  }
+  const { value, redacted } = redactCredentials(parsed);
+  // untouched payloads keep their exact bytes
+  return redacted === 0 ? p : { ...p, data: Buffer.from(JSON.stringify(value)) };
+}
+
 export function createCodecRouter(codec: PayloadCodec, allowedOrigins: string[], authenticate: RequestHandler, bodyLimit: string): Router {
   const router = Router();
   router.use(
@@ -38,16 +61,21 @@ export function createCodecRouter(codec: PayloadCodec, allowedOrigins: string[],
     }),
   );
   router.use(authenticate);
-  router.use(express.json({ limit: bodyLimit }));
+  const json = express.json({ limit: bodyLimit });
+  const allowed = { encode: CAN.encodePayloads, decode: CAN.decodePayloads } as const;
   for (const op of ['encode', 'decode'] as const) {
-    router.post(`/${op}`, async (req, res) => {
+    // the role is checked before the body is parsed
+    router.post(`/${op}`, requireRole(allowed[op]), json, async (req, res) => {
+      // ?redact=false is the admin's way to see a payload whole (an incident, say); nobody else gets that
+      const raw = op === 'decode' && req.query.redact === 'false';
+      if (raw && !isAdmin(principalOf(res))) return sendError(res, 403, "Forbidden: only the 'admin' role may decode without redaction", { error_type: 'Forbidden' });
       const parsed = wirePayloads.safeParse(req.body);
       if (!parsed.success) {
         return sendError(res, 400, 'Invalid codec request: expected { payloads: [{ metadata, data }] } with base64 values');
       }
       try {
         const out = await codec[op](parsed.data.payloads.map(fromWire));
-        res.json({ payloads: out.map(toWire) });
+        res.json({ payloads: (op === 'decode' && !raw ? out.map(redactPayload) : out).map(toWire) });
       } catch (err) {
         // a payload sealed with an unknown key or tampered with: the caller's input, not our fault
         sendError(res, 400, `Cannot ${op} payloads: ${(err as Error).message}`);

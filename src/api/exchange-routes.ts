@@ -1,22 +1,21 @@
 // /exchange — the seed's contract (POST/PUT/DELETE) plus the read side. Mutations: validate, start the
 // workflow under the exchange's id, wait (up to a limit), answer in the seed's shape; extra fields carry the
 // workflow id and a link to it in the Temporal Web UI. `Prefer: respond-async` (or a wait past the limit)
-// answers 202 with a URL to poll.
+// answers 202 with a URL to poll. Every route acts for the caller's principal: its roles and orgs decide what it
+// may see and change (access.ts, exchange-access.ts).
 import { Router, type Request, type Response } from 'express';
 import { v5 as uuidv5 } from 'uuid';
 import type { ExchangeOperations, OperationFailure, OperationPending, Outcome } from '../temporal/exchange-operations.js';
-import type { BackboneFilter, BackboneRecord, Page, PageRequest } from '../registry/types.js';
 import { expandDottedKeys } from '../../activities/values.js';
 import { resolveKubeconfig, type KubeconfigPolicy } from '../../activities/kubeconfig.js';
+import { CAN, foreignOrg, principalOf, requireRole } from './access.js';
+import { clusterFingerprint } from './cluster-fingerprint.js';
 import { HttpError } from './errors.js';
+import { ExchangeAccess, notFound, type ExchangeDirectory } from './exchange-access.js';
 import { createSchemas } from './schemas.js';
 import { parsePart } from './validate.js';
 
-/** Where exchanges are looked up: the registry store served here, or an external registry through its client. */
-export interface ExchangeDirectory {
-  get(systemId: string): Promise<BackboneRecord | null>;
-  list(filter: BackboneFilter, page: PageRequest): Promise<Page<BackboneRecord>>;
-}
+export type { ExchangeDirectory } from './exchange-access.js';
 
 export interface ExchangeRouteDeps {
   operations: ExchangeOperations;
@@ -42,6 +41,7 @@ function prefersAsync(req: Request): boolean {
 
 export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   const schemas = createSchemas(deps.kubeconfigPolicy);
+  const access = new ExchangeAccess(deps.directory);
   const router = Router();
   const workflowUrl = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -69,15 +69,21 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   const isPending = <T>(o: Outcome<T>): o is OperationPending => {
     return o.ok === 'pending';
   };
-  const logOutcome = <T>(req: Request, operation: string, systemId: string, o: Outcome<T>) => {
-    const fields = { operation, system_id: systemId, workflow_id: o.workflowId, workflow_url: workflowUrl(o.workflowId) };
+  /** An operation that started (not one refused as busy) is remembered as the orgs' own, for status reads. */
+  const remember = <T>(o: Outcome<T>, orgIds: string[]) => {
+    if (o.runId) access.owners.remember(o.runId, orgIds);
+  };
+  const logOutcome = <T>(req: Request, res: Response, operation: string, systemId: string, o: Outcome<T>) => {
+    const fields = { operation, system_id: systemId, principal: principalOf(res).name, workflow_id: o.workflowId, workflow_url: workflowUrl(o.workflowId) };
     if (o.ok === true) req.log.info(fields, `${operation} succeeded`);
     else if (o.ok === 'pending') req.log.info(fields, `${operation} accepted, still running`);
     else req.log.warn({ ...fields, error_type: o.type, status: o.status }, `${operation} failed`);
   };
 
-  router.post('/', async (req, res) => {
+  router.post('/', requireRole(CAN.mutateExchanges), async (req, res) => {
     const body = parsePart(schemas.createExchange.body, req, 'body');
+    const foreign = foreignOrg(principalOf(res), body.org_ids);
+    if (foreign) throw new HttpError(403, `Forbidden: not a member of organization '${foreign}'`, { error_type: 'Forbidden', org_id: foreign });
     const systemId = exchangeSystemId(body.cluster_id, body.namespace, body.release_name);
     // the registry knows this exchange already: answer at once, nothing to start
     const existing = await deps.directory?.get(systemId);
@@ -88,10 +94,13 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
         system_id: systemId,
       });
     }
+    const kubeconfig = minimalKubeconfig(body.kubeconfig);
     const outcome = await deps.operations.deploy(
       {
         systemId,
-        kubeconfig: minimalKubeconfig(body.kubeconfig),
+        kubeconfig,
+        // the registry record keeps it, so later changes can be held to the same cluster
+        clusterFingerprint: clusterFingerprint(kubeconfig),
         releaseName: body.release_name,
         namespace: body.namespace,
         helmValues: expandDottedKeys(body.helm_values),
@@ -102,7 +111,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       },
       runOptions(req),
     );
-    logOutcome(req, 'deploy', systemId, outcome);
+    remember(outcome, body.org_ids);
+    logOutcome(req, res, 'deploy', systemId, outcome);
     const ids = { release_name: body.release_name, namespace: body.namespace };
     if (isPending(outcome)) return accepted(req, res, systemId, outcome, ids);
     if (outcome.ok === false) return fail(res, outcome, { system_id: systemId, existing_system_id: outcome.status === 409 ? systemId : undefined, ...ids });
@@ -120,32 +130,27 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     });
   });
 
-  /** A path id whose registry record names another release must not mutate the release named in the body. */
-  const assertSameRelease = async (systemId: string, releaseName: string, namespace: string) => {
-    const rec = await deps.directory?.get(systemId);
-    if (rec && (rec.release_name !== releaseName || rec.namespace !== namespace)) {
-      throw new HttpError(409, `Exchange '${systemId}' is release '${rec.release_name}' in namespace '${rec.namespace}', not '${releaseName}' in '${namespace}'`, {
-        error_type: 'ExchangeMismatch',
-        system_id: systemId,
-      });
-    }
-  };
-
-  router.put('/:system_id', async (req, res) => {
+  router.put('/:system_id', requireRole(CAN.mutateExchanges), async (req, res) => {
     const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
     const body = parsePart(schemas.updateExchange.body, req, 'body');
-    await assertSameRelease(system_id, body.release_name, body.namespace);
+    const kubeconfig = minimalKubeconfig(body.kubeconfig);
+    const record = await access.forChange(principalOf(res), system_id, {
+      releaseName: body.release_name,
+      namespace: body.namespace,
+      clusterFingerprint: clusterFingerprint(kubeconfig),
+    });
     const outcome = await deps.operations.update(
       {
         systemId: system_id,
-        kubeconfig: minimalKubeconfig(body.kubeconfig),
+        kubeconfig,
         releaseName: body.release_name,
         namespace: body.namespace,
         helmValues: expandDottedKeys(body.helm_values),
       },
       runOptions(req),
     );
-    logOutcome(req, 'update', system_id, outcome);
+    remember(outcome, record.org_ids);
+    logOutcome(req, res, 'update', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
     res.status(200).json({
@@ -159,15 +164,18 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     });
   });
 
-  router.delete('/:system_id', async (req, res) => {
+  router.delete('/:system_id', requireRole(CAN.mutateExchanges), async (req, res) => {
     const { system_id } = parsePart(schemas.removeExchange.params, req, 'params');
     const body = parsePart(schemas.removeExchange.body, req, 'body');
-    await assertSameRelease(system_id, body.release_name, body.namespace);
-    const outcome = await deps.operations.remove(
-      { systemId: system_id, kubeconfig: minimalKubeconfig(body.kubeconfig), releaseName: body.release_name, namespace: body.namespace },
-      runOptions(req),
-    );
-    logOutcome(req, 'remove', system_id, outcome);
+    const kubeconfig = minimalKubeconfig(body.kubeconfig);
+    const record = await access.forChange(principalOf(res), system_id, {
+      releaseName: body.release_name,
+      namespace: body.namespace,
+      clusterFingerprint: clusterFingerprint(kubeconfig),
+    });
+    const outcome = await deps.operations.remove({ systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace }, runOptions(req));
+    remember(outcome, record.org_ids);
+    logOutcome(req, res, 'remove', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
     res.status(200).json({
@@ -182,18 +190,21 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     });
   });
 
-  router.get('/', async (req, res) => {
+  router.get('/', requireRole(CAN.readExchanges), async (req, res) => {
     const q = parsePart(schemas.listExchanges.query, req, 'query');
     if (!deps.directory) throw new HttpError(501, 'No registry is configured to list exchanges from');
     const { limit, cursor, ...filter } = q;
-    const page = await deps.directory.list(filter, { limit, cursor });
+    const page = await deps.directory.list(access.listFilter(principalOf(res), filter), { limit, cursor });
     res.json({ success: true, items: page.items, next_cursor: page.next_cursor });
   });
 
-  router.get('/:system_id', async (req, res) => {
+  router.get('/:system_id', requireRole(CAN.readExchanges), async (req, res) => {
     const { system_id } = parsePart(schemas.getExchange.params, req, 'params');
-    const [record, latest] = await Promise.all([deps.directory?.get(system_id) ?? null, deps.operations.status(system_id)]);
-    if (!record && !latest) throw new HttpError(404, `No exchange with system_id '${system_id}'`);
+    const principal = principalOf(res);
+    const [{ record, hidden }, found] = await Promise.all([access.visibleRecord(principal, system_id), deps.operations.status(system_id)]);
+    if (hidden) throw notFound(system_id);
+    const latest = found && access.mayReadOperation(principal, record, found.operation_id) ? found : null;
+    if (!record && !latest) throw notFound(system_id);
     res.json({
       success: true,
       system_id,
@@ -202,10 +213,12 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     });
   });
 
-  router.get('/:system_id/operations/:operation_id', async (req, res) => {
+  router.get('/:system_id/operations/:operation_id', requireRole(CAN.readExchanges), async (req, res) => {
     const { system_id, operation_id } = parsePart(schemas.getOperation.params, req, 'params');
-    const op = await deps.operations.status(system_id, operation_id);
-    if (!op) throw new HttpError(404, `No operation '${operation_id}' on exchange '${system_id}'`);
+    const principal = principalOf(res);
+    const { record, hidden } = await access.visibleRecord(principal, system_id);
+    const op = hidden ? null : await deps.operations.status(system_id, operation_id);
+    if (!op || !access.mayReadOperation(principal, record, op.operation_id)) throw new HttpError(404, `No operation '${operation_id}' on exchange '${system_id}'`);
     res.json({ success: true, system_id, ...op, workflow_url: workflowUrl(op.workflow_id) });
   });
 

@@ -12,7 +12,7 @@ import { SqliteBackboneStore } from '../registry/sqlite-store.js';
 import type { BackboneStore } from '../registry/types.js';
 import type { ExchangeDirectory } from '../api/exchange-routes.js';
 import { createCodec, createDataConverter } from '../temporal/data-converter.js';
-import { TokenVerifier } from '../api/auth.js';
+import { ANONYMOUS_WARNING, PrincipalConfigError, verifierFromSettings, type TokenVerifier } from '../api/auth.js';
 import { TemporalExchangeOperations } from '../temporal/exchange-operations.js';
 import { temporalReadiness } from '../temporal/readiness.js';
 import { requirePayloadKeys } from './payload-keys.js';
@@ -21,6 +21,10 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel, 'ned-api');
 
 async function main(): Promise<void> {
+  // who may call is settled first: a bad principal list stops the process before it connects anywhere
+  const auth = createVerifier();
+  if (auth.enabled) logger.info({ principals: auth.describe() }, 'api principals loaded');
+  else logger.warn(ANONYMOUS_WARNING);
   const metrics = createMetrics('api');
   const payloadKeys = requirePayloadKeys(config);
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -37,11 +41,6 @@ async function main(): Promise<void> {
   // without a local store, reads go to the external registry the worker writes to
   const directory = store ?? registryClientDirectory(new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token }));
   const temporalHealth = temporalReadiness(config.temporal.address);
-  const auth = new TokenVerifier({ tokens: config.auth.tokens, sha256Hex: config.auth.tokenSha256 });
-  if (!auth.enabled) {
-    if (config.env === 'production') throw new ConfigError('API_TOKENS or API_TOKEN_SHA256 is required when NODE_ENV=production');
-    logger.warn('no API tokens configured: the API accepts unauthenticated requests (development only)');
-  }
   const app = createApp({
     operations: new TemporalExchangeOperations(client, config.temporal.taskQueue, metrics),
     registryStore: store,
@@ -63,9 +62,11 @@ async function main(): Promise<void> {
   const server = app.listen(config.port, config.host, () => {
     logger.info({ host: config.host, port: config.port, temporal: config.temporal.address, registry: config.mongo ? 'mongodb' : store ? config.registry.dbPath : config.registry.url }, 'api listening');
   });
-  // deploys are synchronous by contract and can take minutes: no socket timeout cuts them off
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // requestTimeout bounds only the *receiving* of a request (a slow body answers 408); a synchronous deploy that
+  // takes minutes to answer is not cut by it (checked on Node 20), and no socket timeout (server.timeout = 0) is set
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(15_000, config.requestTimeoutMs);
+  server.timeout = 0;
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -85,6 +86,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Bad principal entries (or none in production) stop the process here, before it listens. */
+function createVerifier(): TokenVerifier {
+  try {
+    return verifierFromSettings({ production: config.env === 'production', ...config.auth }).verifier;
+  } catch (err) {
+    if (err instanceof PrincipalConfigError) throw new ConfigError(`API authentication: ${err.message}`);
+    throw err;
+  }
 }
 
 function registryClientDirectory(client: BackboneDBClient): ExchangeDirectory {

@@ -1,5 +1,6 @@
 // Worker process: runs the exchange workflows and the activities (helm, registry client).
 import { NativeConnection } from '@temporalio/worker';
+import { removeStaleKubeconfigDirs } from '../../activities/kubeconfig.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { activityMetricsInterceptor, createMetrics, startMetricsServer } from '../metrics.js';
@@ -12,6 +13,9 @@ const logger = createLogger(config.logLevel, 'ned-worker');
 
 async function main(): Promise<void> {
   const payloadKeys = requirePayloadKeys(config);
+  // a predecessor that crashed mid-helm left kubeconfigs (credentials) behind; no helm of ours runs yet
+  const stale = await removeStaleKubeconfigDirs(config.kubeconfigTempDir);
+  logger.info({ removed: stale }, 'removed stale kubeconfig directories');
   const metrics = createMetrics('worker');
   const metricsServer = config.metrics.port > 0 ? await startMetricsServer(metrics, config.metrics.port, config.metrics.host) : undefined;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -24,7 +28,9 @@ async function main(): Promise<void> {
       helm: config.helm,
       kubeconfigPolicy: config.kubeconfigPolicy,
       publicUrlTemplate: config.publicUrlTemplate,
-      registry: new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token }),
+      // one HTTP call per activity attempt: Temporal's retry policy is the only retry owner
+      registry: new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token, retries: 0 }),
+      registryRetryWindowMs: config.registry.retryWindowMs,
       tempDir: config.kubeconfigTempDir,
       onHelmFinished: metrics.onHelmFinished,
     },

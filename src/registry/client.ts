@@ -147,8 +147,13 @@ export class BackboneDBClient {
 
   async listBackbones(filter: BackboneFilter = {}, page: Partial<PageRequest> = {}): Promise<Page<BackboneRecord>> {
     const path = this.basePath || '/';
+    // an empty any-of list matches nothing: no need to ask
+    if (filter.org_ids?.length === 0) return { items: [], next_cursor: null };
     const params: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(filter)) if (typeof v === 'string') params[k] = v;
+    for (const [k, v] of Object.entries(filter)) {
+      if (typeof v === 'string') params[k] = v;
+      else if (Array.isArray(v)) params[k] = v.join(',');
+    }
     if (page.limit !== undefined) params.limit = page.limit;
     if (page.cursor !== undefined) params.cursor = page.cursor;
     const { response: res, attempts } = await this.send('GET', path, { params });

@@ -45,6 +45,8 @@ interface BackboneDoc {
   org_ids: string[];
   public_url: string;
   metadata_json: string;
+  /** Only present when known: records from before the field existed have none. */
+  cluster_fingerprint?: string;
   created_at: string;
 }
 
@@ -109,6 +111,7 @@ function fromDoc(doc: BackboneDoc): BackboneRecord {
     org_ids: [...doc.org_ids],
     public_url: doc.public_url,
     metadata: JSON.parse(doc.metadata_json) as Record<string, unknown>,
+    ...(doc.cluster_fingerprint ? { cluster_fingerprint: doc.cluster_fingerprint } : {}),
     created_at: doc.created_at,
   };
 }
@@ -171,6 +174,8 @@ export class MongoBackboneStore implements BackboneStore {
         org_ids: [...new Set(rec.org_ids)],
         public_url: rec.public_url,
         metadata_json: JSON.stringify(rec.metadata ?? {}),
+        // left out rather than stored as null when absent, like documents written before the field existed
+        ...(rec.cluster_fingerprint ? { cluster_fingerprint: rec.cluster_fingerprint } : {}),
         created_at: this.now().toISOString(),
       };
       // Insert first: the common case is one round trip, and the indexes decide races atomically.
@@ -224,6 +229,10 @@ export class MongoBackboneStore implements BackboneStore {
       }
       // equality against an array field matches when any element equals the value, exactly
       if (filter.org_id !== undefined) and.push({ org_ids: { $eq: filter.org_id } });
+      if (filter.org_ids !== undefined) {
+        if (filter.org_ids.length === 0) return { items: [], next_cursor: null };
+        and.push({ org_ids: { $in: [...new Set(filter.org_ids)] } });
+      }
       if (page.cursor !== undefined) {
         const [createdAt, systemId] = decodeCursor(page.cursor);
         and.push({ $or: [{ created_at: { $gt: createdAt } }, { created_at: createdAt, _id: { $gt: systemId } }] });

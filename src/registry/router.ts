@@ -1,5 +1,6 @@
 import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { CAN, canSeeOrgs, forbidRole, hasRole, principalOf } from '../api/access.js';
 import { listQuerySchema, newBackboneSchema, toFieldIssues } from './schema.js';
 import {
   BackboneConflictError,
@@ -13,7 +14,14 @@ export interface RegistryRouterOptions {
   onError?: (err: unknown, req: Request) => void;
   /** Max JSON body size accepted by POST. */
   bodyLimit?: string;
+  /**
+   * Sets res.locals.principal (src/api/auth.ts requireBearer). Needed when the router is mounted outside the API
+   * app, which authenticates before it; without a principal every request fails closed.
+   */
+  authenticate?: RequestHandler;
 }
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function invalid(res: Response, details: { field: string; reason: string }[]): void {
   res.status(400).json({ success: false, error: 'Invalid request', details });
@@ -22,6 +30,12 @@ function invalid(res: Response, details: { field: string; reason: string }[]): v
 /** Registry REST API; the app mounts it under /backbones. */
 export function createRegistryRouter(store: BackboneStore, opts: RegistryRouterOptions = {}): express.Router {
   const router = express.Router();
+  if (opts.authenticate) router.use(opts.authenticate);
+  // writes are the worker's (or an admin's) business; checked before a body is even parsed
+  router.use((req, res, next) => {
+    if (!WRITES.has(req.method) || hasRole(principalOf(res), CAN.writeRegistry)) return next();
+    forbidRole(res, CAN.writeRegistry);
+  });
   // Parsing here too keeps the router self-contained; body-parser skips already-parsed bodies.
   router.use(express.json({ limit: opts.bodyLimit ?? '256kb' }));
 
@@ -39,10 +53,16 @@ export function createRegistryRouter(store: BackboneStore, opts: RegistryRouterO
   router.get('/', async (req, res) => {
     const parsed = listQuerySchema.safeParse(req.query);
     if (!parsed.success) return invalid(res, toFieldIssues(parsed.error));
-    const { limit, cursor, ...rest } = parsed.data;
+    const { limit, cursor, org_ids, ...rest } = parsed.data;
     const filter: BackboneFilter = {};
-    for (const [k, v] of Object.entries(rest) as [keyof BackboneFilter, string | undefined][]) {
+    for (const [k, v] of Object.entries(rest) as [Exclude<keyof BackboneFilter, 'org_ids'>, string | undefined][]) {
       if (v !== undefined) filter[k] = v;
+    }
+    if (org_ids !== undefined) filter.org_ids = org_ids;
+    const principal = principalOf(res);
+    // everyone else reads only records of their own orgs
+    if (!hasRole(principal, CAN.readAllRegistry)) {
+      filter.org_ids = (filter.org_ids ?? principal.orgs).filter((o) => principal.orgs.includes(o));
     }
     const page = await store.list(filter, cursor === undefined ? { limit } : { limit, cursor });
     res.status(200).json({ success: true, items: page.items, next_cursor: page.next_cursor });
@@ -50,7 +70,9 @@ export function createRegistryRouter(store: BackboneStore, opts: RegistryRouterO
 
   router.get('/:id', async (req, res) => {
     const backbone = await store.get(req.params.id);
-    if (!backbone) {
+    const principal = principalOf(res);
+    // another org's record answers exactly like a missing one: ids must not tell what exists
+    if (!backbone || !(hasRole(principal, CAN.readAllRegistry) || canSeeOrgs(principal, backbone.org_ids))) {
       res.status(404).json({ success: false, error: `backbone ${req.params.id} not found` });
       return;
     }

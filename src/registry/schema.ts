@@ -19,6 +19,7 @@ export const newBackboneSchema = z.object({
   org_ids: z.array(nonEmpty(256)).min(1).max(1000),
   public_url: publicUrl,
   metadata: z.record(z.string(), z.unknown()).default({}),
+  cluster_fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters').optional(),
 });
 
 const filterValue = nonEmpty(256).optional();
@@ -28,6 +29,10 @@ export const listQuerySchema = z.object({
   cluster_id: filterValue,
   namespace: filterValue,
   name: filterValue,
+  /** Comma-separated: records in any of these orgs. */
+  org_ids: nonEmpty(4096)
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   cursor: z.string().min(1).max(1024).optional(),
 });
@@ -42,6 +47,7 @@ export const backboneRecordSchema = z.object({
   org_ids: z.array(z.string()),
   public_url: z.string(),
   metadata: z.record(z.string(), z.unknown()),
+  cluster_fingerprint: z.string().optional(),
   created_at: z.string(),
 });
 

@@ -23,6 +23,7 @@ interface BackboneRow {
   org_ids: string;
   public_url: string;
   metadata: string;
+  cluster_fingerprint: string | null;
   created_at: string;
 }
 
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS backbones (
   public_url   TEXT NOT NULL,
   metadata     TEXT NOT NULL,
   created_at   TEXT NOT NULL,
+  cluster_fingerprint TEXT,
   UNIQUE (cluster_id, namespace, release_name)
 );
 CREATE INDEX IF NOT EXISTS backbones_order ON backbones (created_at, system_id);
@@ -88,8 +90,23 @@ function fromRow(row: BackboneRow): BackboneRecord {
     org_ids: JSON.parse(row.org_ids) as string[],
     public_url: row.public_url,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    ...(row.cluster_fingerprint ? { cluster_fingerprint: row.cluster_fingerprint } : {}),
     created_at: row.created_at,
   };
+}
+
+/**
+ * Files written before a column existed get it added. Another process may add it between our check and ALTER:
+ * the "duplicate column" that follows is success.
+ */
+function addMissingColumns(db: Database.Database): void {
+  const has = () => new Set(db.prepare<[], { name: string }>('PRAGMA table_info(backbones)').all().map((c) => c.name));
+  if (has().has('cluster_fingerprint')) return;
+  try {
+    db.exec('ALTER TABLE backbones ADD COLUMN cluster_fingerprint TEXT');
+  } catch (err) {
+    if (!has().has('cluster_fingerprint')) throw err;
+  }
 }
 
 export class SqliteBackboneStore implements BackboneStore {
@@ -121,6 +138,7 @@ export class SqliteBackboneStore implements BackboneStore {
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.exec(SCHEMA);
+    addMissingColumns(this.db);
 
     this.stmts = {
       get: this.db.prepare('SELECT * FROM backbones WHERE system_id = ?'),
@@ -128,8 +146,8 @@ export class SqliteBackboneStore implements BackboneStore {
         'SELECT system_id FROM backbones WHERE cluster_id = ? AND namespace = ? AND release_name = ?',
       ),
       insert: this.db.prepare(
-        `INSERT INTO backbones (system_id, name, release_name, namespace, cluster_id, org_ids, public_url, metadata, created_at)
-         VALUES (@system_id, @name, @release_name, @namespace, @cluster_id, @org_ids, @public_url, @metadata, @created_at)`,
+        `INSERT INTO backbones (system_id, name, release_name, namespace, cluster_id, org_ids, public_url, metadata, cluster_fingerprint, created_at)
+         VALUES (@system_id, @name, @release_name, @namespace, @cluster_id, @org_ids, @public_url, @metadata, @cluster_fingerprint, @created_at)`,
       ),
       insertOrg: this.db.prepare('INSERT OR IGNORE INTO backbone_orgs (system_id, org_id) VALUES (?, ?)'),
       deleteOrgs: this.db.prepare('DELETE FROM backbone_orgs WHERE system_id = ?'),
@@ -163,6 +181,7 @@ export class SqliteBackboneStore implements BackboneStore {
         org_ids: JSON.stringify(orgIds),
         public_url: rec.public_url,
         metadata: JSON.stringify(rec.metadata ?? {}),
+        cluster_fingerprint: rec.cluster_fingerprint ?? null,
         created_at: this.now().toISOString(),
       };
       this.stmts.insert.run(row);
@@ -220,6 +239,12 @@ export class SqliteBackboneStore implements BackboneStore {
       if (filter.org_id !== undefined) {
         where.push('EXISTS (SELECT 1 FROM backbone_orgs o WHERE o.system_id = b.system_id AND o.org_id = ?)');
         params.push(filter.org_id);
+      }
+      if (filter.org_ids !== undefined) {
+        const orgs = [...new Set(filter.org_ids)];
+        if (orgs.length === 0) return { items: [], next_cursor: null };
+        where.push(`EXISTS (SELECT 1 FROM backbone_orgs o WHERE o.system_id = b.system_id AND o.org_id IN (${orgs.map(() => '?').join(', ')}))`);
+        params.push(...orgs);
       }
       if (page.cursor !== undefined) {
         const [createdAt, systemId] = decodeCursor(page.cursor);

@@ -9,6 +9,11 @@ export interface BackboneRecord {
   org_ids: string[];
   public_url: string;
   metadata: Record<string, unknown>;
+  /**
+   * sha256 of the target cluster's server URL and CA certificate (src/api/cluster-fingerprint.ts): later changes
+   * must name the same cluster. Absent on records written before it existed.
+   */
+  cluster_fingerprint?: string;
   /** ISO-8601, assigned by the store. */
   created_at: string;
 }
@@ -17,6 +22,8 @@ export type NewBackbone = Omit<BackboneRecord, 'created_at'>;
 
 export interface BackboneFilter {
   org_id?: string;
+  /** Records in any of these orgs (an empty list matches nothing); combines with org_id. */
+  org_ids?: string[];
   cluster_id?: string;
   namespace?: string;
   name?: string;
@@ -113,6 +120,7 @@ export function sameBackbone(a: NewBackbone, b: NewBackbone): boolean {
     a.cluster_id === b.cluster_id &&
     a.public_url === b.public_url &&
     orgs(a.org_ids) === orgs(b.org_ids) &&
+    (a.cluster_fingerprint ?? null) === (b.cluster_fingerprint ?? null) &&
     canonicalJson(a.metadata ?? {}) === canonicalJson(b.metadata ?? {})
   );
 }

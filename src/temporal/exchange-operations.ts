@@ -1,20 +1,24 @@
 // The API's only way to act: start an exchange workflow under the exchange's id and wait for its outcome.
 // The API never runs helm; the outcome is mapped to the seed's response shapes by the routes.
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowResultType } from '@temporalio/client';
 import type { Metrics } from '../metrics.js';
 import {
   exchangeWorkflowId,
   FailureType,
   SearchAttr,
   type DeployExchangeInput,
-  type Progress,
   type DeployExchangeResult,
   type RemoveExchangeInput,
   type RemoveExchangeResult,
   type UpdateExchangeInput,
   type UpdateExchangeResult,
 } from '../../workflows/shared.js';
+// the workflow functions give start() and result() their types; their modules only define things at load time
+import { deployExchange } from '../../workflows/deploy-exchange.js';
+import { updateExchange } from '../../workflows/update-exchange.js';
+import { removeExchange } from '../../workflows/remove-exchange.js';
+import { progressQuery } from '../../workflows/progress.js';
 import { withTimeout } from '../timeout.js';
 
 export interface OperationFailure {
@@ -57,6 +61,8 @@ export interface OperationStatus {
   operation: string;
   status: OperationState;
   step: string | null;
+  /** While running: what the step reports, e.g. "2/3 NATS pods ready". */
+  detail?: string;
   started_at: string | null;
   closed_at: string | null;
   result?: unknown;
@@ -64,15 +70,28 @@ export interface OperationStatus {
   error_type?: string;
 }
 
+export interface CancelOutcome {
+  operation: string;
+  workflowId: string;
+  runId: string;
+  /** How the cancelled operation ended: cancelled (compensated), or it finished before the cancel landed. */
+  status: OperationState;
+}
+
 export interface ExchangeOperations {
   deploy(input: DeployExchangeInput, opts?: RunOptions): Promise<Outcome<DeployExchangeResult>>;
   update(input: UpdateExchangeInput, opts?: RunOptions): Promise<Outcome<UpdateExchangeResult>>;
+  /** Cancels a deploy or update of the exchange that is still running (its compensation runs) first. */
   remove(input: RemoveExchangeInput, opts?: RunOptions): Promise<Outcome<RemoveExchangeResult>>;
+  /** Cancels the exchange's running operation and waits for it to end; null when nothing runs. */
+  cancel?(systemId: string): Promise<CancelOutcome | null>;
   /** An operation by its id (the run id), or the exchange's latest when operationId is omitted; null if none. */
   status(systemId: string, operationId?: string): Promise<OperationStatus | null>;
 }
 
 const OPERATION_BY_TYPE = { deployExchange: 'deploy', updateExchange: 'update', removeExchange: 'remove' } as const;
+
+type ExchangeWorkflow = typeof deployExchange | typeof updateExchange | typeof removeExchange;
 
 const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.releaseAlreadyExists]: 409,
@@ -81,6 +100,8 @@ const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.invalidKubeconfig]: 400,
   [FailureType.invalidValues]: 400,
   [FailureType.helmRejected]: 422,
+  [FailureType.immutableField]: 422,
+  [FailureType.ineffectiveOverride]: 422,
   [FailureType.helmUnauthorized]: 502,
   [FailureType.helmUnavailable]: 502,
   [FailureType.helmNotReady]: 504,
@@ -104,7 +125,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
   ) {}
 
   deploy(input: DeployExchangeInput, opts: RunOptions = {}) {
-    return this.run<DeployExchangeResult>('deployExchange', input, opts, {
+    return this.run(deployExchange, input, opts, {
       summary: `Deploy exchange '${input.name}' (${input.releaseName} in ${input.namespace})`,
       orgIds: input.orgIds,
       clusterId: input.clusterId,
@@ -113,28 +134,60 @@ export class TemporalExchangeOperations implements ExchangeOperations {
   }
 
   update(input: UpdateExchangeInput, opts: RunOptions = {}) {
-    return this.run<UpdateExchangeResult>('updateExchange', input, opts, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
+    return this.run(updateExchange, input, opts, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
   }
 
-  remove(input: RemoveExchangeInput, opts: RunOptions = {}) {
-    return this.run<RemoveExchangeResult>('removeExchange', input, opts, { summary: `Remove exchange ${input.releaseName} from ${input.namespace}` });
+  async remove(input: RemoveExchangeInput, opts: RunOptions = {}) {
+    const ui = { summary: `Remove exchange ${input.releaseName} from ${input.namespace}` };
+    const first = await this.run(removeExchange, input, opts, ui);
+    if (first.ok !== false || first.type !== 'OperationInProgress') return first;
+    // a DELETE wins over a deploy or update in flight: cancel it (its saga undoes what it did), then remove
+    const cancelled = await this.cancel(input.systemId);
+    if (!cancelled || cancelled.operation === 'remove') return first;
+    return this.run(removeExchange, input, opts, ui);
   }
 
-  private async run<T>(
-    workflowType: keyof typeof OPERATION_BY_TYPE,
-    input: { systemId: string; releaseName: string; namespace: string },
+  /** The exchange's workflow run (the latest, or the given one), or null when there is none. */
+  private async describe(workflowId: string, runId?: string) {
+    try {
+      return await this.client.workflow.getHandle(workflowId, runId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async cancel(systemId: string): Promise<CancelOutcome | null> {
+    const workflowId = exchangeWorkflowId(systemId);
+    const d = await this.describe(workflowId);
+    if (!d || d.status.name !== 'RUNNING') return null;
+    const operation = OPERATION_BY_TYPE[d.type as keyof typeof OPERATION_BY_TYPE] ?? d.type;
+    const run = this.client.workflow.getHandle(workflowId, d.runId);
+    // a removal is not cancelled: it only ever converges towards "gone"
+    if (operation !== 'remove') await run.cancel();
+    await run.result().catch(() => undefined);
+    const after = await run.describe();
+    return { operation, workflowId, runId: d.runId, status: STATE_BY_STATUS[after.status.name] ?? 'failed' };
+  }
+
+  private async run<W extends ExchangeWorkflow>(
+    workflow: W,
+    input: Parameters<W>[0],
     opts: RunOptions,
     ui: { summary: string; orgIds?: string[]; clusterId?: string; name?: string },
-  ): Promise<Outcome<T>> {
+  ): Promise<Outcome<WorkflowResultType<W>>> {
+    // the SDK names the workflow type after the function, as the worker registers it
+    const workflowType = workflow.name as keyof typeof OPERATION_BY_TYPE;
     const systemId = input.systemId;
     const op = OPERATION_BY_TYPE[workflowType];
     const workflowId = exchangeWorkflowId(systemId);
     let handle;
     try {
-      handle = await this.client.workflow.start(workflowType, {
+      handle = await this.client.workflow.start(workflow, {
         taskQueue: this.taskQueue,
         workflowId,
-        args: [input],
+        // Parameters<W> is a deferred conditional type for a generic W; [input] is exactly it
+        args: [input] as Parameters<W>,
         // what the Web UI lists and filters on; never the kubeconfig
         staticSummary: ui.summary,
         memo: { name: ui.name ?? null, releaseName: input.releaseName, namespace: input.namespace },
@@ -167,7 +220,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     const result = handle.result().then(
       (value) => {
         this.metrics?.operationsFinished.inc({ operation: op, outcome: 'succeeded' });
-        return { ok: true as const, result: value as T, workflowId, runId };
+        return { ok: true as const, result: value, workflowId, runId };
       },
       (err: unknown) => {
         this.metrics?.operationsFinished.inc({ operation: op, outcome: 'failed' });
@@ -188,14 +241,8 @@ export class TemporalExchangeOperations implements ExchangeOperations {
 
   async status(systemId: string, operationId?: string): Promise<OperationStatus | null> {
     const workflowId = exchangeWorkflowId(systemId);
-    const handle = this.client.workflow.getHandle(workflowId, operationId);
-    let d;
-    try {
-      d = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
+    const d = await this.describe(workflowId, operationId);
+    if (!d) return null;
     const base: OperationStatus = {
       operation_id: d.runId,
       workflow_id: workflowId,
@@ -208,8 +255,8 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     const runHandle = this.client.workflow.getHandle(workflowId, d.runId);
     if (base.status === 'running') {
       // a query needs a live worker: do not let a stopped worker hang a status request
-      const progress = await withTimeout(runHandle.query<Progress>('progress'), 3000).catch(() => undefined);
-      return { ...base, step: progress?.step ?? null, error: progress?.lastError ?? undefined };
+      const progress = await withTimeout(runHandle.query(progressQuery), 3000).catch(() => undefined);
+      return { ...base, step: progress?.step ?? null, detail: progress?.detail ?? undefined, error: progress?.lastError ?? undefined };
     }
     if (base.status === 'succeeded') return { ...base, step: 'done', result: await runHandle.result() };
     const failed = await runHandle.result().then(

@@ -85,9 +85,19 @@ describe('credentials through the whole path', () => {
     // the codec server (authenticated like the API) turns the same payloads back into the input
     const refused = await http.post(`${stack.baseUrl}/codec/decode`, { payloads: wire }, { headers: { 'X-Namespace': 'default' } });
     expect(refused.status).toBe(401);
+    type Input = { releaseName: string; kubeconfig: { users: Array<{ user: Record<string, string> }> } };
+    const inputOf = (res: { data: { payloads: Array<{ data: string }> } }) => JSON.parse(Buffer.from(res.data.payloads[0]!.data, 'base64').toString()) as Input;
+    // credentials are redacted by default, for an admin too
     const decoded = await http.post(`${stack.baseUrl}/codec/decode`, { payloads: wire }, { headers: { ...authed.headers, 'X-Namespace': 'default' } });
     expect(decoded.status).toBe(200);
-    const input = JSON.parse(Buffer.from(decoded.data.payloads[0].data as string, 'base64').toString()) as { releaseName: string; kubeconfig: { users: Array<{ user: Record<string, string> }> } };
+    expect(inputOf(decoded).releaseName).toBe(release);
+    expect(inputOf(decoded).kubeconfig.users[0]!.user.token).toBe('<redacted>');
+    const decodedText = Buffer.from(decoded.data.payloads[0].data as string, 'base64').toString();
+    for (const secret of [token, keyData, certData]) expect(decodedText).not.toContain(secret);
+    // an admin may ask for the whole payload
+    const whole = await http.post(`${stack.baseUrl}/codec/decode?redact=false`, { payloads: wire }, { headers: { ...authed.headers, 'X-Namespace': 'default' } });
+    expect(whole.status).toBe(200);
+    const input = inputOf(whole);
     expect(input.releaseName).toBe(release);
     expect(input.kubeconfig.users[0]!.user.token).toBe(token);
     expect(input.kubeconfig.users[0]!.user['client-key-data']).toBe(keyData);

@@ -53,6 +53,8 @@ describe('the API and worker processes', () => {
       REGISTRY_DB_PATH: join(dir, 'registry.sqlite'),
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'warn',
+      // the test cluster is on loopback, which a kubeconfig may only name when the operator allows it
+      KUBE_SERVER_ALLOWLIST: '127.0.0.1',
     };
     worker = execa(runner, [workerMain], { env: common, reject: false, all: true });
     api = execa(runner, [apiMain], { env: common, reject: false, all: true });

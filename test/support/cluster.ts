@@ -57,3 +57,39 @@ export async function kubeGet(path: string): Promise<{ status: number; data: unk
   const r = await apiClient().get(path);
   return { status: r.status, data: r.data };
 }
+
+/** Full objects of one kind in a namespace (for status, spec and labels). */
+export async function kubeItems<T = Record<string, unknown>>(groupVersion: string, resource: string, namespace: string): Promise<T[]> {
+  const r = await apiClient().get(`/${groupVersion}/namespaces/${namespace}/${resource}`);
+  if (r.status !== 200) throw new Error(`GET ${resource} in ${namespace}: ${r.status}`);
+  return (r.data as { items: T[] }).items;
+}
+
+export interface PodView {
+  name: string;
+  phase: string;
+  ready: boolean;
+}
+
+/** The namespace's pods with phase and Ready condition, as kwok reports them. */
+export async function pods(namespace: string): Promise<PodView[]> {
+  const items = await kubeItems<{ metadata: { name: string }; status?: { phase?: string; conditions?: Array<{ type: string; status: string }> } }>('api/v1', 'pods', namespace);
+  return items.map((p) => ({
+    name: p.metadata.name,
+    phase: p.status?.phase ?? 'Unknown',
+    ready: (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+  }));
+}
+
+/** The namespace's PersistentVolumeClaims and their phase. */
+export async function claims(namespace: string): Promise<Array<{ name: string; phase: string }>> {
+  const items = await kubeItems<{ metadata: { name: string }; status?: { phase?: string } }>('api/v1', 'persistentvolumeclaims', namespace);
+  return items.map((c) => ({ name: c.metadata.name, phase: c.status?.phase ?? 'Unknown' })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** helm's revisions of a release, oldest first. */
+export async function helmHistory(release: string, namespace: string): Promise<Array<{ revision: number; status: string; description: string }>> {
+  const r = await helm(['history', release, '--namespace', namespace, '--output', 'json']);
+  if (r.exitCode !== 0) throw new Error(`helm history failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Array<{ revision: number; status: string; description: string }>;
+}

@@ -21,3 +21,6 @@ export function testEnv() {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`.slice(0, 40);
 }
+
+/** helm values whose pods can never be scheduled (no node has this label), so they never become Ready. */
+export const NEVER_READY = { podTemplate: { merge: { spec: { nodeSelector: { 'ned-test/no-such-node': 'true' } } } } };

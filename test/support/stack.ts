@@ -14,7 +14,7 @@ import { BackboneDBClient } from '../../src/registry/client.js';
 import { createRegistryRouter } from '../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../src/registry/sqlite-store.js';
 import { createCodec, createDataConverter } from '../../src/temporal/data-converter.js';
-import { TokenVerifier } from '../../src/api/auth.js';
+import { requireBearer, TokenVerifier, type PrincipalConfig } from '../../src/api/auth.js';
 import { TemporalExchangeOperations } from '../../src/temporal/exchange-operations.js';
 import { createExchangeWorker } from '../../src/temporal/worker.js';
 import { temporalReadiness } from '../../src/temporal/readiness.js';
@@ -25,6 +25,8 @@ export interface RegistryFaults {
   /** Answer this many registry writes (POST) with 503 before letting them through; Infinity = always. */
   failWrites: number;
   writesSeen: number;
+  /** Answer every registry write with 503 until this time (ms since the epoch): an outage of a given length. */
+  failUntil?: number;
 }
 
 export interface Stack {
@@ -59,13 +61,21 @@ function quietRuntime(): void {
 
 export interface StackOptions {
   failRegistryWrites?: number;
-  /** helm --wait strategy; with no kubelet a StatefulSet never becomes ready, so helm blocks until cancelled. */
-  helmWait?: 'watcher' | 'legacy';
+  /** helm --wait strategy, 'watcher' by default as in production (kwok makes the pods Ready); 'none' = no wait. */
+  helmWait?: 'watcher' | 'legacy' | 'none';
   helmTimeoutSeconds?: number;
   /** The API's synchronous wait limit before it answers 202. */
   syncWaitMs?: number;
+  /** false: no worker in this process (a test runs one as a separate process); startWorker() adds one. */
+  worker?: boolean;
+  /** How long the worker retries an unavailable registry (production default: 10 min). */
+  registryRetryWindowMs?: number;
   /** Bearer tokens the API demands (none = open). */
   apiTokens?: string[];
+  /** Principals with roles and orgs (as API_PRINCIPALS holds them), besides the admin apiTokens. */
+  principals?: PrincipalConfig[];
+  /** The worker's registry token (REGISTRY_TOKEN); default the first apiTokens entry. */
+  registryToken?: string;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -81,16 +91,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const apiMetrics = createMetrics('api');
   const temporalHealth = temporalReadiness(env.temporalAddress);
+  // the API and the registry mounted beside it authenticate alike
+  const verifier = new TokenVerifier({ tokens: opts.apiTokens ?? [], principals: opts.principals });
   const api = createApp({
     operations: new TemporalExchangeOperations(client, taskQueue, apiMetrics),
-    kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
+    kubeconfigPolicy: { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] },
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalNamespace: 'default',
     logger,
     // the registry router is mounted below, behind the fault switch; the API reads through the same store
     directory: store,
     syncWaitMs: opts.syncWaitMs,
-    auth: new TokenVerifier({ tokens: opts.apiTokens ?? [] }),
+    auth: verifier,
     metrics: apiMetrics,
     readiness: { temporal: temporalHealth.check, registry: () => store.ping() },
     codec: { codec: createCodec(env.payloadKeys), corsOrigins: ['http://127.0.0.1:8233'] },
@@ -100,14 +112,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   root.use('/backbones', (req, res, next) => {
     if (req.method === 'POST') {
       faults.writesSeen++;
-      if (faults.writesSeen <= faults.failWrites) {
+      if (faults.writesSeen <= faults.failWrites || Date.now() < (faults.failUntil ?? 0)) {
         res.status(503).json({ success: false, error: 'registry is read-only for maintenance' });
         return;
       }
     }
     next();
   });
-  root.use('/backbones', createRegistryRouter(store));
+  root.use('/backbones', createRegistryRouter(store, { authenticate: requireBearer(verifier) }));
   root.use(api);
   const { server, url } = await listen(root);
 
@@ -126,19 +138,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           source: { chart: env.chart },
           baseValuesPath: resolve('values.yaml'),
           timeoutSeconds: helmTimeoutSeconds ?? 60,
-          wait: helmWait,
+          wait: helmWait === 'none' ? undefined : (helmWait ?? 'watcher'),
           historyMax: 10,
         },
-        kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
-        registry: new BackboneDBClient({ baseUrl: url, retries: 2, retryBaseDelayMs: 50 }),
+        kubeconfigPolicy: { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] },
+        registry: new BackboneDBClient({ baseUrl: url, token: opts.registryToken ?? opts.apiTokens?.[0], retries: 0 }),
+        registryRetryWindowMs: opts.registryRetryWindowMs ?? 8_000,
         onHelmFinished: workerMetrics.onHelmFinished,
+        readinessIntervalMs: 500,
       },
       activityInterceptors: [activityMetricsInterceptor(workerMetrics)],
       shutdownGraceTime: '5 seconds',
     });
     return { worker, running: worker.run() };
   };
-  let current: { worker: Worker; running: Promise<void> } | undefined = await launchWorker(opts.helmWait, opts.helmTimeoutSeconds);
+  let current: { worker: Worker; running: Promise<void> } | undefined =
+    opts.worker === false ? undefined : await launchWorker(opts.helmWait, opts.helmTimeoutSeconds);
   const stopWorker = async () => {
     const w = current;
     current = undefined;

@@ -5,12 +5,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { helm, helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
-import { uniqueName } from '../support/env.js';
+import { NEVER_READY, uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
 import { expandDottedKeys } from '../../activities/values.js';
 import { resolveKubeconfig } from '../../activities/kubeconfig.js';
+import { ENCODING } from '../../src/temporal/encryption-codec.js';
 
 function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInput {
   return {
@@ -26,6 +27,18 @@ function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInp
   };
 }
 
+/** Every payload ({ metadata, data }, base64 in protobuf JSON) anywhere under `value`, decoded to utf8 text. */
+function decodedPayloads(value: unknown): Array<{ metadata: Record<string, string>; data: string }> {
+  if (Array.isArray(value)) return value.flatMap(decodedPayloads);
+  if (!value || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  const text = (b64: unknown) => Buffer.from(typeof b64 === 'string' ? b64 : '', 'base64').toString('utf8');
+  if (o.metadata && typeof o.metadata === 'object' && !Array.isArray(o.metadata) && (o.data === undefined || typeof o.data === 'string')) {
+    return [{ metadata: Object.fromEntries(Object.entries(o.metadata).map(([k, v]) => [k, text(v)])), data: text(o.data) }];
+  }
+  return Object.values(o).flatMap(decodedPayloads);
+}
+
 describe('deployExchange, updateExchange and removeExchange on a real Temporal server', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -39,7 +52,7 @@ describe('deployExchange, updateExchange and removeExchange on a real Temporal s
     stack.client.workflow.start(type, { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
 
   it('retries a registration the registry refused for a while, then succeeds', async () => {
-    stack.faults.failWrites = 3; // the client makes 3 tries per activity attempt: attempt 1 fails, attempt 2 passes
+    stack.faults.failWrites = 3; // one HTTP call per activity attempt: attempts 1-3 fail, attempt 4 passes
     stack.faults.writesSeen = 0;
     const input = deployInput({ 'config.jetstream.enabled': true });
     const handle = await start('deployExchange', { ...input });
@@ -49,7 +62,7 @@ describe('deployExchange, updateExchange and removeExchange on a real Temporal s
     expect(stack.faults.writesSeen).toBe(4);
     const history = await handle.fetchHistory();
     const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-    expect(Math.max(...started.map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0))).toBe(2);
+    expect(Math.max(...started.map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0))).toBe(4);
     expect(await stack.store.get(input.systemId)).not.toBeNull();
     expect(await helmReleaseNames(input.namespace)).toEqual([input.releaseName]);
     const progress = await handle.query<Progress>('progress');
@@ -60,10 +73,20 @@ describe('deployExchange, updateExchange and removeExchange on a real Temporal s
     const input = deployInput();
     const handle = await start('deployExchange', { ...input });
     await handle.result();
-    const raw = JSON.stringify(await handle.fetchHistory());
-    const rawBytes = Buffer.from(raw).toString('base64');
-    expect(raw).not.toContain(testKubeconfigToken());
-    expect(rawBytes).not.toContain(Buffer.from(testKubeconfigToken()).toString('base64'));
+    const token = testKubeconfigToken();
+    // the history's protobuf JSON carries payload bytes as base64, so a plain text search could never find the
+    // token: decode every payload (data and metadata) and search what it holds
+    const history = JSON.parse(JSON.stringify(await handle.fetchHistory())) as { events?: Array<{ workflowExecutionStartedEventAttributes?: { input?: unknown } }> };
+    const payloads = decodedPayloads(history);
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const p of payloads) {
+      expect(p.data).not.toContain(token);
+      expect(Object.values(p.metadata).join('\n')).not.toContain(token);
+    }
+    // the workflow input (kubeconfig included) is sealed by the encryption codec, not stored as plain JSON
+    const [inputPayload] = decodedPayloads(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input);
+    expect(inputPayload?.metadata.encoding).toBe(ENCODING);
+    expect(() => JSON.parse(inputPayload?.data ?? '') as unknown).toThrow();
     // the client's codec decodes what the server holds: the workflow input is intact
     const described = await handle.describe();
     expect(described.type).toBe('deployExchange');
@@ -147,7 +170,7 @@ describe('deployExchange, updateExchange and removeExchange on a real Temporal s
   });
 });
 
-describe('a deploy that waits on pods that never become ready (no kubelet)', () => {
+describe('a deploy that waits on pods that never become ready (no node matches their selector)', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 600 });
@@ -157,12 +180,14 @@ describe('a deploy that waits on pods that never become ready (no kubelet)', () 
   });
 
   it('answers the progress query while helm runs, and on cancellation kills helm and uninstalls the release', async () => {
-    const input = deployInput();
+    const input = deployInput(NEVER_READY);
     const handle = await stack.client.workflow.start('deployExchange', { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
     // helm has created the release and is now waiting for the StatefulSet
     await eventually('release to appear', async () => ((await helmReleaseNames(input.namespace)).includes(input.releaseName) ? true : undefined), 60_000);
     const progress = await handle.query<Progress>('progress');
     expect(progress).toMatchObject({ operation: 'deploy', step: 'helm-install', status: 'running' });
+    // the activity reads readiness from the cluster and tells the workflow
+    await eventually('the readiness report', async () => ((await handle.query<Progress>('progress')).detail === '0/1 NATS pods ready' ? true : undefined), 30_000);
     // heartbeats keep arriving while helm blocks
     await eventually('a heartbeat', async () => {
       const d = await handle.describe();
@@ -185,7 +210,7 @@ describe('a deploy that waits on pods that never become ready (no kubelet)', () 
 describe('a deploy whose helm process and worker die mid-install', () => {
   let stack: Stack;
   beforeAll(async () => {
-    // the first worker's helm waits for pods that never start, so it is still running when it is killed
+    // the first worker's helm waits for pods that can never be scheduled, so it is still running when it is killed
     stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 600 });
   });
   afterAll(async () => {
@@ -193,7 +218,7 @@ describe('a deploy whose helm process and worker die mid-install', () => {
   });
 
   it('is finished by the next worker, which clears the pending-install lock the killed helm left', async () => {
-    const input = deployInput({ 'config.jetstream.enabled': true });
+    const input = deployInput({ 'config.jetstream.enabled': true, ...NEVER_READY });
     const handle = await stack.client.workflow.start('deployExchange', { taskQueue: stack.taskQueue, workflowId: exchangeWorkflowId(input.systemId), args: [input] });
     await eventually('helm to be mid-install', async () => {
       const r = await helm(['status', input.releaseName, '--namespace', input.namespace, '--output', 'json']);
@@ -209,7 +234,7 @@ describe('a deploy whose helm process and worker die mid-install', () => {
     expect((JSON.parse(locked.stdout) as { info: { status: string } }).info.status).toBe('pending-install');
 
     // a replacement worker (this one does not wait for pods) picks up the retry
-    await stack.startWorker({});
+    await stack.startWorker({ helmWait: 'none' });
     const result = await handle.result();
     expect(result).toMatchObject({ systemId: input.systemId, releaseName: input.releaseName });
     const after = await helm(['status', input.releaseName, '--namespace', input.namespace, '--output', 'json']);

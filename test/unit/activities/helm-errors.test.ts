@@ -1,4 +1,4 @@
-import { classifyHelmFailure, summarizeStderr } from '../../../activities/helm-errors.js';
+import { boundStderr, classifyHelmFailure, STDERR_LINE_CHARS, STDERR_TAIL_CHARS, summarizeStderr } from '../../../activities/helm-errors.js';
 import { FailureType } from '../../../workflows/shared.js';
 
 type Case = [name: string, stderr: string, type: FailureType, retryable: boolean];
@@ -208,5 +208,60 @@ describe('a --wait that ran out of time', () => {
     const f = classifyHelmFailure('Error: resource StatefulSet/ns/r-nats not ready. status: InProgress, message: Replicas: 0/1\ncontext deadline exceeded\n', 1);
     expect(f).toMatchObject({ type: 'HelmNotReady', retryable: false });
     expect(f.summary).toContain('StatefulSet/ns/r-nats not ready');
+  });
+});
+
+describe('stderr of any size classifies at once', () => {
+  const hugeUrl = `https://api.example.com/${'-/'.repeat(450_000)}`;
+
+  it.each<[string, string, FailureType]>([
+    ['a server URL repeating -/ 450,000 times', `Error: Kubernetes cluster unreachable: Get "${hugeUrl}": dial tcp: lookup api.example.com: no such host`, FailureType.helmUnavailable],
+    ['the same URL around a kubeconfig path', `Error: open /tmp/ned-kube-x${'-/'.repeat(450_000)}/kubeconfig.yaml: permission denied\nError: release: not found`, FailureType.releaseNotFound],
+    ['a megabyte of unrelated lines before the error', `${'I0101 noise line\n'.repeat(60_000)}Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress`, FailureType.releaseLocked],
+    ['a long line of "chart " words', `Error: ${'chart '.repeat(150_000)}`, FailureType.helmRejected],
+    ['a long line of "resource " words', `Error: ${'resource '.repeat(150_000)}`, FailureType.helmRejected],
+  ])('%s', (_name, stderr, type) => {
+    const started = performance.now();
+    const failure = classifyHelmFailure(stderr, 1, ['a-secret-value']);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(failure.type).toBe(type);
+    expect(failure.summary.length).toBeLessThanOrEqual(400);
+  });
+
+  it('looks at a bounded tail only, with lines of bounded length', () => {
+    const bounded = boundStderr(`${'x'.repeat(STDERR_TAIL_CHARS * 4)}\nhead ${'y'.repeat(5000)} tail\nError: last`);
+    expect(bounded.length).toBeLessThanOrEqual(STDERR_TAIL_CHARS);
+    for (const line of bounded.split('\n')) expect(line.length).toBeLessThanOrEqual(STDERR_LINE_CHARS);
+    expect(bounded.endsWith('Error: last')).toBe(true);
+  });
+
+  it('cuts fall between words, so a key the scrubber knows by its shape is never split into a piece it misses', () => {
+    // 68 base64 characters: redacted as a whole, but a 40-character piece of it would not be
+    const key = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/QUJD';
+    const pieces = Array.from({ length: key.length - 9 }, (_, i) => key.slice(i, i + 10));
+    for (let before = 440; before < 530; before += 3) {
+      for (const after of [400, 470, 520]) {
+        const line = `${'w'.repeat(before - 1)} ${key} ${'v '.repeat(after)}end`;
+        const summary = summarizeStderr(`${line}\nError: x`, { maxLength: 5000 });
+        for (const p of pieces) expect(summary).not.toContain(p);
+      }
+    }
+  });
+
+  it('the caller’s secrets are redacted even where the tail would cut one in half', () => {
+    const secret = 'tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const stderr = `${secret}${'z'.repeat(STDERR_TAIL_CHARS - 10)}\nError: Unauthorized ${secret}`;
+    const failure = classifyHelmFailure(stderr, 1, [secret]);
+    expect(failure.summary).not.toContain('ABCDEFG');
+    expect(failure.summary).not.toContain('UVWXYZ');
+    expect(failure.type).toBe(FailureType.helmUnauthorized);
+  });
+});
+
+describe('an immutable StatefulSet change', () => {
+  it('is ImmutableField (not a credentials problem), and final', () => {
+    const stderr =
+      'Error: UPGRADE FAILED: cannot patch "x-nats" with kind StatefulSet: StatefulSet.apps "x-nats" is invalid: spec: Forbidden: updates to statefulset spec for fields other than \'replicas\', \'ordinals\', \'template\', \'updateStrategy\', \'persistentVolumeClaimRetentionPolicy\' and \'minReadySeconds\' are forbidden';
+    expect(classifyHelmFailure(stderr, 1)).toMatchObject({ type: 'ImmutableField', retryable: false });
   });
 });

@@ -14,10 +14,13 @@ import {
   type UpdateExchangeResult,
 } from '../../../workflows/shared.js';
 import { FAKE_TOKEN, kubeconfigWithUser, multiContextKubeconfig } from '../fixtures/kubeconfig.js';
+import { FakeDirectory } from './support.js';
 
 // system ids are name-based (v5) UUIDs of (cluster_id, namespace, release_name)
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SYSTEM_ID = '7b6f0f0e-6a2b-4c1e-9d7a-2f3c4b5a6d7e';
+/** Registered in namespace 'nats' (the other one in the default namespace). */
+const SYSTEM_ID_NATS = '0f3e2d1c-5b4a-4978-8a6b-5c4d3e2f1a0b';
 const TEMPORAL_UI = 'http://temporal-ui.local:8233';
 
 interface ApiBody {
@@ -85,8 +88,13 @@ class FakeOperations implements ExchangeOperations {
 
 function setup() {
   const ops = new FakeOperations();
+  // PUT and DELETE act only on exchanges the registry holds (ownership: tenancy.test.ts)
+  const directory = new FakeDirectory();
+  directory.add({ system_id: SYSTEM_ID, release_name: 'r', namespace: 'communication', org_ids: ['org1'] });
+  directory.add({ system_id: SYSTEM_ID_NATS, release_name: 'r', namespace: 'nats', org_ids: ['org1'] });
   const app = createApp({
     operations: ops,
+    directory,
     kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
     temporalUiUrl: TEMPORAL_UI,
     temporalNamespace: 'default',
@@ -179,9 +187,9 @@ describe('PUT /exchange/:system_id', () => {
 describe('DELETE /exchange/:system_id', () => {
   it('removes and answers with the seed message', async () => {
     const { app, ops } = setup();
-    const res = await request(app).delete(`/exchange/${SYSTEM_ID}`).send(removeBody({ namespace: 'nats' })).expect(200);
-    expect(res.body).toMatchObject({ success: true, message: "Exchange 'r' removed from cluster and DB", system_id: SYSTEM_ID, release_uninstalled: true, record_deleted: true });
-    expect(ops.removeCalls).toEqual([{ systemId: SYSTEM_ID, kubeconfig: resolveKubeconfig(multiContextKubeconfig()).minimal, releaseName: 'r', namespace: 'nats' }]);
+    const res = await request(app).delete(`/exchange/${SYSTEM_ID_NATS}`).send(removeBody({ namespace: 'nats' })).expect(200);
+    expect(res.body).toMatchObject({ success: true, message: "Exchange 'r' removed from cluster and DB", system_id: SYSTEM_ID_NATS, release_uninstalled: true, record_deleted: true });
+    expect(ops.removeCalls).toEqual([{ systemId: SYSTEM_ID_NATS, kubeconfig: resolveKubeconfig(multiContextKubeconfig()).minimal, releaseName: 'r', namespace: 'nats' }]);
   });
 });
 

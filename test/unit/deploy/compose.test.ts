@@ -63,6 +63,18 @@ function hostPort(address: string): { host: string; port: number } {
   return { host: m[1]!, port: Number(m[2]) };
 }
 
+/**
+ * The host address each published port binds to: the IP in "ip:published:target" (or host_ip in the long form),
+ * undefined when it binds to every interface.
+ */
+function publishedHostIps(svc: ComposeService): (string | undefined)[] {
+  return (svc.ports ?? []).map((p) => {
+    if (typeof p === 'object') return (p as { host_ip?: string }).host_ip;
+    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':');
+    return parts.length === 3 ? parts[0] : undefined;
+  });
+}
+
 /** Services running the Temporal server (the auto-setup image). */
 const temporalServers = Object.entries(services)
   .filter(([, s]) => s.image?.startsWith('temporalio/auto-setup:'))
@@ -249,6 +261,16 @@ describe('docker-compose.yml', () => {
     // the API's links into the UI use the UI's published port
     const uiUrl = new URL(serviceEnv(service('api')).TEMPORAL_UI_URL!);
     expect(portMappings(service('temporal-ui')).map((p) => p.published)).toContain(Number(uiUrl.port));
+  });
+
+  it('publishes the unauthenticated Temporal frontend and Web UI on the host loopback only', () => {
+    for (const name of ['temporal', 'temporal-ui']) {
+      const ips = publishedHostIps(service(name));
+      for (const ip of ips) expect({ service: name, hostIp: ip }).toEqual({ service: name, hostIp: '127.0.0.1' });
+    }
+    // the published ports the API's links and the UI's codec CORS use are still there
+    expect(portMappings(service('temporal')).map((p) => p.published)).toContain(7233);
+    expect(portMappings(service('temporal-ui')).map((p) => p.published)).toContain(8080);
   });
 
   it('temporal-setup registers exactly the search attributes scripts/temporal-dev.sh registers', () => {

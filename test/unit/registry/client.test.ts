@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { BackboneDBClient, BackboneRegistryError } from '../../../src/registry/client.js';
 import type { BackboneDBClientOptions } from '../../../src/registry/client.js';
+import { requireBearer, TokenVerifier } from '../../../src/api/auth.js';
 import { createRegistryRouter } from '../../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import { anyString, newBackbone } from './fixtures.js';
@@ -33,7 +34,7 @@ class FakeRegistry {
       if (fault.kind === 'hang') return; // the client's timeout has to fire
       res.status(fault.status).json(fault.body ?? { success: false, error: `injected ${fault.status}` });
     });
-    app.use('/backbones', createRegistryRouter(this.store));
+    app.use('/backbones', createRegistryRouter(this.store, { authenticate: requireBearer(new TokenVerifier({})) }));
     await new Promise<void>((resolve) => {
       this.server = app.listen(0, '127.0.0.1', () => resolve());
     });

@@ -1,5 +1,6 @@
 import express from 'express';
 import request from 'supertest';
+import { requireBearer, TokenVerifier } from '../../../src/api/auth.js';
 import { createRegistryRouter } from '../../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import { BackboneStoreUnavailableError } from '../../../src/registry/types.js';
@@ -20,7 +21,9 @@ const body = (res: { body: unknown }): ApiBody => res.body as ApiBody;
 
 function appFor(store: BackboneStore, onError?: (err: unknown) => void): express.Express {
   const app = express();
-  app.use('/backbones', createRegistryRouter(store, onError ? { onError } : {}));
+  // no tokens: every caller is the anonymous admin (role checks: registry-access.test.ts)
+  const authenticate = requireBearer(new TokenVerifier({}));
+  app.use('/backbones', createRegistryRouter(store, onError ? { onError, authenticate } : { authenticate }));
   return app;
 }
 

@@ -22,6 +22,36 @@ describeBackboneStoreContract('SqliteBackboneStore (:memory:)', () => new Sqlite
 describeBackboneStoreContract('SqliteBackboneStore (temp file)', () => new SqliteBackboneStore(tempDbPath()));
 
 describe('SqliteBackboneStore specifics', () => {
+  it('adds the cluster_fingerprint column to a file written before it existed, keeping its rows', async () => {
+    const path = tempDbPath();
+    const old = new Database(path);
+    // the schema as released before cluster_fingerprint
+    old.exec(`
+      CREATE TABLE backbones (
+        system_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, release_name TEXT NOT NULL, namespace TEXT NOT NULL,
+        cluster_id TEXT NOT NULL, org_ids TEXT NOT NULL, public_url TEXT NOT NULL, metadata TEXT NOT NULL, created_at TEXT NOT NULL,
+        UNIQUE (cluster_id, namespace, release_name));
+      CREATE TABLE backbone_orgs (system_id TEXT NOT NULL REFERENCES backbones (system_id) ON DELETE CASCADE, org_id TEXT NOT NULL, PRIMARY KEY (system_id, org_id));`);
+    const legacy = newBackbone({ org_ids: ['org1'] });
+    old
+      .prepare('INSERT INTO backbones VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(legacy.system_id, legacy.name, legacy.release_name, legacy.namespace, legacy.cluster_id, JSON.stringify(legacy.org_ids), legacy.public_url, '{}', '2024-01-01T00:00:00.000Z');
+    old.prepare('INSERT INTO backbone_orgs VALUES (?, ?)').run(legacy.system_id, 'org1');
+    old.close();
+
+    const store = new SqliteBackboneStore(path);
+    const read = await store.get(legacy.system_id);
+    expect(read).toEqual({ ...legacy, metadata: {}, created_at: '2024-01-01T00:00:00.000Z' });
+    expect(read).not.toHaveProperty('cluster_fingerprint');
+    const fresh = await store.create(newBackbone({ cluster_fingerprint: 'ef'.repeat(32) }));
+    await expect(store.get(fresh.system_id)).resolves.toMatchObject({ cluster_fingerprint: 'ef'.repeat(32) });
+    // a second process opening the migrated file finds the column and changes nothing
+    const second = new SqliteBackboneStore(path);
+    await expect(second.get(fresh.system_id)).resolves.toEqual(fresh);
+    await second.close();
+    await store.close();
+  });
+
   it('uses WAL for files and persists across reopen', async () => {
     const path = tempDbPath();
     const store = new SqliteBackboneStore(path);

@@ -49,6 +49,29 @@ export function describeBackboneStoreContract(name: string, makeStore: () => Bac
       await expect(store.get(rec.system_id)).resolves.toEqual(created);
     });
 
+    it('keeps a cluster_fingerprint, and leaves it out when none was given', async () => {
+      const fingerprint = 'ab'.repeat(32);
+      const withIt = await store.create(newBackbone({ cluster_fingerprint: fingerprint }));
+      expect(withIt.cluster_fingerprint).toBe(fingerprint);
+      await expect(store.get(withIt.system_id)).resolves.toEqual(withIt);
+      const without = await store.create(newBackbone());
+      expect(without).not.toHaveProperty('cluster_fingerprint');
+      expect(await store.get(without.system_id)).not.toHaveProperty('cluster_fingerprint');
+      // a repeat that names another cluster is not the same backbone
+      await expect(store.create({ ...withIt, cluster_fingerprint: 'cd'.repeat(32) })).rejects.toBeInstanceOf(BackboneConflictError);
+    });
+
+    it('filters by any of several orgs (org_ids), and matches nothing for an empty list', async () => {
+      const a = await store.create(newBackbone({ org_ids: ['org-a'] }));
+      const b = await store.create(newBackbone({ org_ids: ['org-b', 'org-x'] }));
+      await store.create(newBackbone({ org_ids: ['org-c'] }));
+      const ids = async (filter: BackboneFilter) => (await listAll(filter, 1)).items.map((r) => r.system_id).sort();
+      expect(await ids({ org_ids: ['org-a', 'org-b'] })).toEqual([a.system_id, b.system_id].sort());
+      expect(await ids({ org_ids: ['org-a', 'org-b'], org_id: 'org-x' })).toEqual([b.system_id]);
+      expect(await ids({ org_ids: ['org-a'], org_id: 'org-c' })).toEqual([]);
+      expect(await ids({ org_ids: [] })).toEqual([]);
+    });
+
     it('returns null for an unknown id', async () => {
       await expect(store.get(randomUUID())).resolves.toBeNull();
     });

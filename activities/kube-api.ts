@@ -1,0 +1,141 @@
+// A few direct reads and deletes on the target cluster's API server, with the caller's (already validated and
+// reduced) kubeconfig: StatefulSet readiness while helm waits, the release's JetStream claims on DELETE, and
+// helm's own release records. The kubeconfig policy allows only inline credentials (token, basic auth, client
+// certificate data) and no exec plugins, so a plain HTTPS client covers it; no proxy is ever followed here.
+import { Agent, request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { isPlainObject } from './values.js';
+
+export interface KubeTarget {
+  server: URL;
+  agent: Agent;
+  headers: Record<string, string>;
+}
+
+type Obj = Record<string, unknown>;
+
+const asObj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const b64 = (v: unknown): Buffer | undefined => (str(v) ? Buffer.from(v as string, 'base64') : undefined);
+
+/** The current context's cluster and user of a minimal kubeconfig (one of each, as resolveKubeconfig makes it). */
+export function kubeTarget(kubeconfig: Obj): KubeTarget {
+  const cluster = asObj(asObj((kubeconfig.clusters as unknown[] | undefined)?.[0]).cluster);
+  const user = asObj(asObj((kubeconfig.users as unknown[] | undefined)?.[0]).user);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (str(user.token)) headers.Authorization = `Bearer ${user.token as string}`;
+  else if (str(user.username)) headers.Authorization = `Basic ${Buffer.from(`${user.username as string}:${str(user.password) ?? ''}`).toString('base64')}`;
+  const agent = new Agent({
+    ca: b64(cluster['certificate-authority-data']),
+    cert: b64(user['client-certificate-data']),
+    key: b64(user['client-key-data']),
+    servername: str(cluster['tls-server-name']),
+    rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
+    keepAlive: false,
+  });
+  return { server: new URL(String(cluster.server)), agent, headers };
+}
+
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+/** One API call; the body is never quoted in errors (it is the remote's text). */
+export function kubeCall(t: KubeTarget, method: string, path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ status: number; body: Obj }> {
+  const url = new URL(path, t.server);
+  const send = url.protocol === 'http:' ? httpRequest : request;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method, headers: t.headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: opts.timeoutMs ?? 10_000, signal: opts.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) req.destroy(new KubeApiError(`${method} ${url.pathname}: answer larger than ${MAX_BODY} bytes`, 0));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        let body: Obj = {};
+        try {
+          body = asObj(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          // not JSON: the status alone decides
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new KubeApiError(`${method} ${url.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`, 0)));
+    req.on('error', (e) => reject(e instanceof KubeApiError ? e : new KubeApiError(`${method} ${url.pathname}: ${(e as NodeJS.ErrnoException).code ?? 'request failed'}`, 0)));
+    req.end();
+  });
+}
+
+const enc = encodeURIComponent;
+
+/** Ready and desired replicas of a StatefulSet, or null when it does not exist (yet). */
+export async function statefulSetReadiness(t: KubeTarget, namespace: string, name: string): Promise<{ ready: number; desired: number } | null> {
+  const r = await kubeCall(t, 'GET', `/apis/apps/v1/namespaces/${enc(namespace)}/statefulsets/${enc(name)}`);
+  if (r.status === 404) return null;
+  if (r.status !== 200) throw new KubeApiError(`reading StatefulSet ${name}: HTTP ${r.status}`, r.status);
+  const spec = asObj(r.body.spec);
+  const status = asObj(r.body.status);
+  return { ready: Number(status.readyReplicas ?? 0), desired: Number(spec.replicas ?? 1) };
+}
+
+/** PersistentVolumeClaims the StatefulSet controller made for a release (they carry its selector labels). */
+export async function releaseClaims(t: KubeTarget, namespace: string, release: string): Promise<string[]> {
+  const selector = enc(`app.kubernetes.io/instance=${release},app.kubernetes.io/component=nats`);
+  const r = await kubeCall(t, 'GET', `/api/v1/namespaces/${enc(namespace)}/persistentvolumeclaims?labelSelector=${selector}`);
+  if (r.status === 404) return [];
+  if (r.status !== 200) throw new KubeApiError(`listing PersistentVolumeClaims: HTTP ${r.status}`, r.status);
+  return (Array.isArray(r.body.items) ? r.body.items : []).map((i) => String(asObj(asObj(i).metadata).name)).sort();
+}
+
+export async function deleteClaim(t: KubeTarget, namespace: string, name: string): Promise<void> {
+  const r = await kubeCall(t, 'DELETE', `/api/v1/namespaces/${enc(namespace)}/persistentvolumeclaims/${enc(name)}`);
+  if (r.status !== 200 && r.status !== 202 && r.status !== 404) throw new KubeApiError(`deleting PersistentVolumeClaim ${name}: HTTP ${r.status}`, r.status);
+}
+
+export interface StoredRelease {
+  revision: number;
+  status: string;
+  /** The values the release was installed/upgraded with (helm's "user-supplied values"). */
+  config: Obj;
+}
+
+/**
+ * helm's release records (Secrets `sh.helm.release.v1.<name>.v<n>`, labelled owner=helm), newest first. The
+ * release is gzipped JSON, base64-encoded once more inside the Secret's data. One API call instead of a helm
+ * process for each `helm history` / `helm get values`.
+ */
+export async function releaseRecords(t: KubeTarget, namespace: string, release: string): Promise<StoredRelease[]> {
+  const selector = enc(`owner=helm,name=${release}`);
+  const r = await kubeCall(t, 'GET', `/api/v1/namespaces/${enc(namespace)}/secrets?labelSelector=${selector}`);
+  if (r.status === 404) return [];
+  if (r.status !== 200) throw new KubeApiError(`listing helm release records: HTTP ${r.status}`, r.status);
+  const out: StoredRelease[] = [];
+  for (const item of Array.isArray(r.body.items) ? r.body.items : []) {
+    const labels = asObj(asObj(asObj(item).metadata).labels);
+    const data = str(asObj(asObj(item).data).release);
+    if (!data) continue;
+    let parsed: Obj = {};
+    try {
+      const inner = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
+      const raw = inner[0] === 0x1f && inner[1] === 0x8b ? gunzipSync(inner, { maxOutputLength: MAX_BODY }) : inner;
+      parsed = asObj(JSON.parse(raw.toString('utf8')));
+    } catch {
+      continue;
+    }
+    out.push({ revision: Number(labels.version ?? parsed.version ?? 0), status: str(labels.status) ?? str(asObj(parsed.info).status) ?? 'unknown', config: asObj(parsed.config) });
+  }
+  return out.sort((a, b) => b.revision - a.revision);
+}

@@ -1,0 +1,180 @@
+// What the official nats chart (2.14.x) does with values, as far as the deployer must know it to refuse a
+// request that cannot work: overrides that change nothing because their section is switched off, changes that
+// Kubernetes refuses on an existing StatefulSet, and the names of the objects a release gets. Pure functions:
+// the API uses them before a workflow starts, the activities again with the release's deployed values.
+import { deepEqual, isPlainObject, type Values } from '../../activities/values.js';
+
+/** Sections the chart's own values.yaml ships with `enabled: false` (chart 2.14.2). */
+export const CHART_SECTIONS_DISABLED_BY_DEFAULT = [
+  'tlsCA',
+  'config.cluster',
+  'config.cluster.tls',
+  'config.jetstream',
+  'config.jetstream.memoryStore',
+  'config.nats.tls',
+  'config.leafnodes',
+  'config.leafnodes.tls',
+  'config.websocket',
+  'config.websocket.tls',
+  'config.websocket.ingress',
+  'config.mqtt',
+  'config.mqtt.tls',
+  'config.gateway',
+  'config.gateway.tls',
+  'config.monitor.tls',
+  'config.profiling',
+  'config.resolver',
+  'promExporter',
+  'promExporter.podMonitor',
+  'serviceAccount',
+  'natsBox.serviceAccount',
+] as const;
+
+export function valueAt(values: unknown, path: readonly string[]): unknown {
+  let v: unknown = values;
+  for (const k of path) {
+    if (!isPlainObject(v)) return undefined;
+    v = v[k];
+  }
+  return v;
+}
+
+/** Every leaf path set in (expanded) values, e.g. [['config','cluster','replicas'], …]. */
+export function leafPaths(values: Values, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const [k, v] of Object.entries(values)) {
+    if (isPlainObject(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, [...prefix, k]));
+    else out.push([...prefix, k]);
+  }
+  return out;
+}
+
+function sectionEnabled(merged: Values, section: string[]): boolean | undefined {
+  const explicit = valueAt(merged, [...section, 'enabled']);
+  if (typeof explicit === 'boolean') return explicit;
+  if ((CHART_SECTIONS_DISABLED_BY_DEFAULT as readonly string[]).includes(section.join('.'))) return false;
+  return undefined;
+}
+
+export interface IneffectiveOverride {
+  key: string;
+  /** The switch that must be on for `key` to matter. */
+  requires: string;
+}
+
+/**
+ * Keys of `requested` that have no effect under `merged` (base + current + requested) because a section above
+ * them is switched off: `config.cluster.replicas` while `config.cluster.enabled` is false renders nothing.
+ */
+export function ineffectiveOverrides(requested: Values, merged: Values): IneffectiveOverride[] {
+  const out: IneffectiveOverride[] = [];
+  for (const path of leafPaths(requested)) {
+    if (path[path.length - 1] === 'enabled' && path.length > 1) {
+      // a switch itself only matters when every section above it is on
+      path.pop();
+    }
+    for (let i = path.length - 1; i >= 1; i--) {
+      const section = path.slice(0, i);
+      if (sectionEnabled(merged, section) === false) {
+        out.push({ key: [...path].join('.'), requires: `${section.join('.')}.enabled` });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function describeIneffective(list: IneffectiveOverride[]): string {
+  return list.map((i) => `${i.key} has no effect while ${i.requires} is false: send "${i.requires}": true with it`).join('; ');
+}
+
+/** The storage a release's StatefulSet claims, as the chart renders its volumeClaimTemplates. */
+function claimTemplates(v: Values): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const on = (p: string) => valueAt(v, p.split('.'));
+  const isOn = (p: string, dflt: boolean) => (typeof on(p) === 'boolean' ? on(p) : dflt);
+  if (isOn('config.jetstream.enabled', false) && isOn('config.jetstream.fileStore.enabled', true) && isOn('config.jetstream.fileStore.pvc.enabled', true)) {
+    out.jetstream = on('config.jetstream.fileStore.pvc') ?? {};
+  }
+  if (isOn('config.resolver.enabled', false) && isOn('config.resolver.pvc.enabled', true)) out.resolver = on('config.resolver.pvc') ?? {};
+  return out;
+}
+
+/** Keys whose value feeds a StatefulSet field Kubernetes does not let an update change. */
+const IMMUTABLE_INPUTS = [
+  'config.jetstream.enabled',
+  'config.jetstream.fileStore.enabled',
+  'config.jetstream.fileStore.pvc',
+  'config.resolver.enabled',
+  'config.resolver.pvc',
+  'nameOverride',
+  'fullnameOverride',
+  'headlessService.name',
+  'statefulSet.merge.spec.selector',
+  'statefulSet.merge.spec.volumeClaimTemplates',
+  'statefulSet.merge.spec.serviceName',
+  'statefulSet.merge.spec.podManagementPolicy',
+];
+
+/**
+ * The value keys whose change from `before` to `after` (both fully merged) alters the StatefulSet's
+ * volumeClaimTemplates, selector or serviceName, which an upgrade cannot change in place. Empty when none.
+ */
+export function immutableChanges(before: Values, after: Values): string[] {
+  const claimsBefore = claimTemplates(before);
+  const claimsAfter = claimTemplates(after);
+  const changed: string[] = [];
+  for (const key of IMMUTABLE_INPUTS) {
+    const p = key.split('.');
+    if (deepEqual(valueAt(before, p), valueAt(after, p))) continue;
+    // a pvc setting under a store that is off in both renders nothing
+    if (key.startsWith('config.jetstream') || key.startsWith('config.resolver')) {
+      const which = key.startsWith('config.jetstream') ? 'jetstream' : 'resolver';
+      if (deepEqual(claimsBefore[which], claimsAfter[which])) continue;
+    }
+    changed.push(key);
+  }
+  return changed;
+}
+
+export function describeImmutable(keys: string[], statefulSet: string): string {
+  return (
+    `${keys.join(', ')} would change StatefulSet ${statefulSet}'s volumeClaimTemplates/selector/serviceName, which ` +
+    'Kubernetes does not allow to change on an existing StatefulSet. The exchange was left as it was. To apply it, ' +
+    're-create the exchange: DELETE it (with "delete_data": true to drop its JetStream volumes) and POST it again.'
+  );
+}
+
+/** The chart's fullname: the release name when it contains the chart name, else `<release>-nats`. */
+export function chartFullname(releaseName: string, values: Values = {}): string {
+  const full = valueAt(values, ['fullnameOverride']);
+  if (typeof full === 'string' && full) return full.slice(0, 63).replace(/-+$/, '');
+  const nameOverride = valueAt(values, ['nameOverride']);
+  const name = typeof nameOverride === 'string' && nameOverride ? nameOverride : 'nats';
+  const out = releaseName.includes(name) ? releaseName : `${releaseName}-${name}`;
+  return out.slice(0, 63).replace(/-+$/, '');
+}
+
+/** Replicas the chart gives the StatefulSet under these values. */
+export function chartReplicas(values: Values): number {
+  if (valueAt(values, ['config', 'cluster', 'enabled']) !== true) return 1;
+  const r = valueAt(values, ['config', 'cluster', 'replicas']);
+  return typeof r === 'number' && r >= 1 ? r : 3;
+}
+
+/** Keys callers reach for that the official chart does not read, with where the setting lives instead. */
+export const MISPLACED_KEYS: Record<string, string> = {
+  'container.resources': 'container.merge.resources',
+  'podTemplate.resources': 'container.merge.resources',
+  'resources': 'container.merge.resources',
+  'replicas': 'config.cluster.replicas (with config.cluster.enabled: true)',
+  'statefulSet.replicas': 'config.cluster.replicas (with config.cluster.enabled: true)',
+};
+
+export function misplacedKeys(requested: Values): Array<{ key: string; use: string }> {
+  const out: Array<{ key: string; use: string }> = [];
+  for (const [key, use] of Object.entries(MISPLACED_KEYS)) {
+    if (valueAt(requested, key.split('.')) !== undefined) out.push({ key, use });
+  }
+  return out;
+}

@@ -1,0 +1,190 @@
+// deployExchange's saga on a real Temporal server with mocked activities: the happy path, a release that already
+// exists, a final failure at each step with the compensation it triggers (or not), a compensation that fails
+// itself, registry retries, and the readiness signal reaching the `progress` query.
+import { deployExchange } from '../../workflows/deploy-exchange.js';
+import { progressQuery } from '../../workflows/progress.js';
+import { FailureType, SearchAttr } from '../../workflows/shared.js';
+import { deployInput, exchangeIds, startFastEnv, until, type FastEnv } from './support/harness.js';
+import { fail, failRetryably, Gate, reportReadiness, type Script } from './support/mock-activities.js';
+import { applicationFailure } from './support/outcomes.js';
+
+describe('deployExchange', () => {
+  let env: FastEnv;
+  beforeAll(async () => {
+    env = await startFastEnv('deploy');
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  async function deploy(label: string, script: Script = {}) {
+    const { systemId, workflowId } = exchangeIds(label);
+    env.mocks.script(workflowId, script);
+    const input = deployInput(systemId);
+    const handle = await env.client.workflow.start(deployExchange, { taskQueue: env.taskQueue, workflowId, args: [input] });
+    return { handle, input, workflowId };
+  }
+
+  it('checks, installs, derives the public URL and registers; progress ends succeeded at done', async () => {
+    const { handle, input, workflowId } = await deploy('ok');
+    expect(await handle.result()).toEqual({
+      systemId: input.systemId,
+      releaseName: 'nats-fast',
+      namespace: 'communication',
+      publicUrl: 'https://cluster.example/nats/nats-fast',
+      revision: 1,
+    });
+    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'derivePublicUrl', 'registerBackbone']);
+    const [, install, , register] = env.mocks.callsOf(workflowId);
+    expect(install?.input).toEqual({ release: { kubeconfig: input.kubeconfig, releaseName: 'nats-fast', namespace: 'communication' }, helmValues: input.helmValues });
+    expect(register?.input).toMatchObject({
+      system_id: input.systemId,
+      name: input.name,
+      release_name: 'nats-fast',
+      namespace: 'communication',
+      cluster_id: 'fake-cluster',
+      org_ids: ['org001'],
+      public_url: 'https://cluster.example/nats/nats-fast',
+      metadata: { team: 'infra' },
+    });
+    expect(await handle.query(progressQuery)).toEqual({
+      operation: 'deploy',
+      step: 'done',
+      status: 'succeeded',
+      attempts: { 'check-release': 1, 'helm-install': 1, 'derive-public-url': 1, register: 1 },
+      lastError: null,
+      detail: null,
+    });
+    // the Web UI filters on it
+    expect((await handle.describe()).typedSearchAttributes.get(SearchAttr.status)).toBe('succeeded');
+  });
+
+  it.each([
+    ['deployed', "(status deployed)"],
+    [undefined, '(status unknown)'],
+  ])('refuses a release that already exists (status %s) and leaves it alone', async (status, shown) => {
+    const { handle, workflowId } = await deploy('exists', { helmReleaseStatus: () => Promise.resolve({ exists: true, status, revision: 3 }) });
+    const failure = await applicationFailure(handle);
+    expect(failure.type).toBe(FailureType.releaseAlreadyExists);
+    expect(failure.message).toBe(`Release 'nats-fast' already exists in namespace 'communication' ${shown}`);
+    // never adopted, never uninstalled
+    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus']);
+    expect(await handle.query(progressQuery)).toMatchObject({ step: 'check-release', status: 'failed', lastError: null });
+  });
+
+  it('fails at check-release without compensating: nothing was installed', async () => {
+    const { handle, workflowId } = await deploy('status-fails', { helmReleaseStatus: () => fail(FailureType.helmUnauthorized, 'the cluster refused the credentials (HTTP 401)') });
+    const failure = await applicationFailure(handle);
+    expect(failure.type).toBe(FailureType.deployFailed);
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at check-release: the cluster refused the credentials (HTTP 401)");
+    expect(failure.details?.[0]).toEqual({ step: 'check-release', causeType: FailureType.helmUnauthorized, compensated: [], compensationErrors: [] });
+    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus']);
+    expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', lastError: 'the cluster refused the credentials (HTTP 401)' });
+  });
+
+  it.each([FailureType.helmRejected, FailureType.helmNotReady, FailureType.invalidValues])(
+    'when helm install fails with %s, uninstalls (keeping claims that were there before) and fails with DeployFailed',
+    async (type) => {
+      const { handle, input, workflowId } = await deploy(`install-${type}`, {
+        helmReleaseStatus: () => Promise.resolve({ exists: false, claims: ['data-nats-fast-0'] }),
+        helmUpgradeInstall: () => fail(type, `install said ${type}`),
+      });
+      const failure = await applicationFailure(handle);
+      expect(failure.type).toBe(FailureType.deployFailed);
+      expect(failure.message).toBe(`Deployment of exchange 'nats-fast' failed at helm-install: install said ${type}; release 'nats-fast' was uninstalled`);
+      expect(failure.details?.[0]).toEqual({ step: 'helm-install', causeType: type, compensated: ['helm-uninstall'], compensationErrors: [] });
+      expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'helmUninstall']);
+      expect(env.mocks.callsOf(workflowId)[2]?.input).toEqual({
+        kubeconfig: input.kubeconfig,
+        releaseName: 'nats-fast',
+        namespace: 'communication',
+        deleteData: true,
+        keepClaims: ['data-nats-fast-0'],
+      });
+      expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-uninstall', status: 'failed', attempts: { 'helm-install': 1, 'helm-uninstall': 1 } });
+    },
+  );
+
+  it('when the public URL cannot be derived, uninstalls and fails at derive-public-url', async () => {
+    const { handle, workflowId } = await deploy('url-fails', {
+      // claims is optional (a result recorded by a worker from before it existed): the undo then keeps none
+      helmReleaseStatus: () => Promise.resolve({ exists: false }),
+      derivePublicUrl: () => fail(FailureType.invalidKubeconfig, 'server URL missing'),
+    });
+    const failure = await applicationFailure(handle);
+    expect(failure.type).toBe(FailureType.deployFailed);
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at derive-public-url: server URL missing; release 'nats-fast' was uninstalled");
+    expect(failure.details?.[0]).toMatchObject({ step: 'derive-public-url', causeType: FailureType.invalidKubeconfig, compensated: ['helm-uninstall'] });
+    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'derivePublicUrl', 'helmUninstall']);
+    expect(env.mocks.callsOf(workflowId)[3]?.input).toMatchObject({ deleteData: true, keepClaims: [] });
+  });
+
+  it.each([FailureType.registryConflict, FailureType.registryRejected, FailureType.registryUnavailable])(
+    'when registration fails for good (%s), uninstalls and fails with RegistrationFailed',
+    async (type) => {
+      const { handle, workflowId } = await deploy(`register-${type}`, { registerBackbone: () => fail(type, `registry register failed: ${type}`) });
+      const failure = await applicationFailure(handle);
+      expect(failure.type).toBe(FailureType.registrationFailed);
+      expect(failure.message).toBe(
+        `Registration of exchange 'nats-fast' in the Backbone Registry failed: registry register failed: ${type}; release 'nats-fast' was uninstalled`,
+      );
+      expect(failure.details?.[0]).toEqual({ step: 'register', causeType: type, compensated: ['helm-uninstall'], compensationErrors: [] });
+      expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'derivePublicUrl', 'registerBackbone', 'helmUninstall']);
+      expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', lastError: `registry register failed: ${type}` });
+    },
+  );
+
+  it('retries a registry that is unavailable for a while (1 s backoff), then succeeds', async () => {
+    let attempts = 0;
+    const { handle, workflowId } = await deploy('register-retry', {
+      registerBackbone: (rec) => (++attempts < 2 ? failRetryably(FailureType.registryUnavailable, 'HTTP 503') : Promise.resolve({ ...rec, created_at: 'now' })),
+    });
+    expect(await handle.result()).toMatchObject({ revision: 1 });
+    expect(env.mocks.callsOf(workflowId).filter((c) => c.name === 'registerBackbone').map((c) => [c.attempt, c.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'completed'],
+    ]);
+    // Temporal's retries are one workflow step: the progress counts steps, not attempts
+    expect(await handle.query(progressQuery)).toMatchObject({ status: 'succeeded', attempts: { register: 1 }, lastError: null });
+  });
+
+  it('when the compensation fails too, says the release may remain and why', async () => {
+    const { handle } = await deploy('undo-fails', {
+      registerBackbone: () => fail(FailureType.registryRejected, 'registry said 400'),
+      helmUninstall: () => fail(FailureType.helmUnauthorized, 'uninstall refused (HTTP 403)'),
+    });
+    const failure = await applicationFailure(handle);
+    expect(failure.type).toBe(FailureType.registrationFailed);
+    expect(failure.message).toBe(
+      "Registration of exchange 'nats-fast' in the Backbone Registry failed: registry said 400; cleanup FAILED, release may remain: helm-uninstall: uninstall refused (HTTP 403)",
+    );
+    expect(failure.details?.[0]).toEqual({
+      step: 'register',
+      causeType: FailureType.registryRejected,
+      compensated: [],
+      compensationErrors: ['helm-uninstall: uninstall refused (HTTP 403)'],
+    });
+    expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', step: 'helm-uninstall', lastError: 'uninstall refused (HTTP 403)' });
+  });
+
+  it('the readiness signal sets the progress detail of the running step; the next step clears it', async () => {
+    const gate = new Gate();
+    const { handle } = await deploy('readiness', {
+      helmUpgradeInstall: async () => {
+        await reportReadiness('0/3 NATS pods ready');
+        await reportReadiness('2/3 NATS pods ready');
+        await gate.wait();
+        return { revision: 1, status: 'deployed' };
+      },
+    });
+    await gate.entered;
+    const running = await until('the readiness detail', async () => {
+      const p = await handle.query(progressQuery);
+      return p.detail === '2/3 NATS pods ready' ? p : undefined;
+    });
+    expect(running).toMatchObject({ operation: 'deploy', step: 'helm-install', status: 'running' });
+    gate.open();
+    await handle.result();
+    expect(await handle.query(progressQuery)).toMatchObject({ step: 'done', status: 'succeeded', detail: null });
+  });
+});
