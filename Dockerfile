@@ -56,6 +56,8 @@ ENV NODE_ENV=production \
     PORT=9000 \
     HOME=/home/ned \
     BASE_VALUES_PATH=/app/values.yaml \
+    VALUES_SCHEMA_DIR=/app/chart \
+    VALUES_POLICY_PATH=/app/chart/values-policy.yaml \
     HELM_BIN=/usr/local/bin/helm \
     HELM_CACHE_HOME=/home/ned/helm/cache \
     HELM_CONFIG_HOME=/home/ned/helm/config \
@@ -69,6 +71,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY values.yaml /app/values.yaml
+# the chart's values schema and the default values policy (VALUES_SCHEMA_DIR, VALUES_POLICY_PATH)
+COPY chart /app/chart
 
 USER ned
 VOLUME /data

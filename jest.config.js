@@ -20,5 +20,8 @@ export default {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
     // workflows with mocked activities on a real Temporal server, plus replay of recorded histories (seconds, not minutes)
     { ...common, displayName: 'workflow-fast', testMatch: ['<rootDir>/test/workflow-fast/**/*.test.ts'] },
+    // faults on the real stack (registry, worker, Temporal, API, kube-apiserver outages; concurrency), each row in
+    // $FAULTS_REPORT; `npm run faults` runs the full sizes (FAULTS_FULL=1), `npm test` the bounded form
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
   ],
 };

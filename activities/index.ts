@@ -1,14 +1,17 @@
 // Every side effect of the deployer lives here. createActivities(deps) is called once by the worker with real
 // clients; the workflows only see the types.
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import yaml from 'js-yaml';
 import type { BackboneRecord, NewBackbone } from '../src/registry/types.js';
 import { FailureType, READINESS_SIGNAL, type HelmValues, type ReleaseRef, type VolumesOutcome } from '../workflows/shared.js';
-import { chartFullname, describeImmutable, describeIneffective, immutableChanges, ineffectiveOverrides } from '../src/domain/chart-rules.js';
+import { chartFullname, describeImmutable, immutableChanges } from '../src/domain/chart-rules.js';
+import { refuseValues, type ValuesGuard } from '../src/domain/values-guard.js';
 import { rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
+import { createChartCache } from './chart-cache.js';
 import { recoveryFor } from './helm-recovery.js';
 import { deleteClaim, KubeApiError, kubeTarget, releaseClaims, releaseRecords, type KubeTarget } from './kube-api.js';
 import { watchReadiness } from './readiness.js';
@@ -49,6 +52,10 @@ export interface ActivityDeps {
    * final and the deploy is compensated. A registry that is down for a few minutes is ridden out.
    */
   registryRetryWindowMs?: number;
+  /** Where repository charts are pulled once per version (activities/chart-cache.ts); `<os tmpdir>/ned-charts` by default. */
+  chartCacheDir?: string;
+  /** The operator's values policy and the chart schema, checked again here with the release's deployed values. */
+  valuesGuard?: ValuesGuard;
 }
 
 export const DEFAULT_REGISTRY_RETRY_WINDOW_MS = 10 * 60_000;
@@ -119,6 +126,7 @@ function reportToWorkflow(text: string): void {
 export function createActivities(deps: ActivityDeps) {
   /** Shared with the heartbeat, so each heartbeat says how far readiness is. */
   const live: { readiness?: string } = {};
+  const chartCache = createChartCache({ helmBin: deps.helm.helmBin, env: deps.helm.env, cacheDir: deps.chartCacheDir ?? join(tmpdir(), 'ned-charts'), onFinished: deps.onHelmFinished });
   const runnerOptions = (kubeconfig: Record<string, unknown>): HelmRunnerOptions => {
     const ctx = inActivity();
     return {
@@ -215,7 +223,8 @@ export function createActivities(deps: ActivityDeps) {
     await recoverInterruptedOperation(target, opts);
     const args = upgradeArgs({
       ...target,
-      source: deps.helm.source,
+      // a repository chart is pulled once, then helm gets the local .tgz (no download per deploy)
+      source: await chartCache.resolveSource(deps.helm.source, opts.heartbeat),
       valuesFiles: [deps.helm.baseValuesPath, overridesPath],
       install,
       timeoutSeconds: deps.helm.timeoutSeconds,
@@ -271,9 +280,8 @@ export function createActivities(deps: ActivityDeps) {
         const immutable = immutableChanges(before, after);
         if (immutable.length)
           throw ApplicationFailure.create({ message: describeImmutable(immutable, statefulSet), type: FailureType.immutableField, nonRetryable: true, details: [{ keys: immutable }] });
-        const ineffective = ineffectiveOverrides(fresh, after);
-        if (ineffective.length)
-          throw ApplicationFailure.create({ message: describeIneffective(ineffective), type: FailureType.ineffectiveOverride, nonRetryable: true, details: [{ keys: ineffective }] });
+        const refusal = deps.valuesGuard ? refuseValues(deps.valuesGuard, fresh, retainedOverrides(current, base)) : null;
+        if (refusal) throw ApplicationFailure.create({ message: refusal.message, type: refusal.type, nonRetryable: true, details: [{ issues: refusal.issues }] });
         try {
           return await watchingReadiness(kube, target, statefulSet, () => upgrade(target, opts, dir, overrides, false));
         } catch (err) {

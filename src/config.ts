@@ -33,6 +33,11 @@ const EnvSchema = z.object({
   HELM_WAIT: z.enum(['none', 'watcher', 'legacy']).default('watcher'),
   HELM_HISTORY_MAX: z.coerce.number().int().min(0).max(1000).default(10),
   BASE_VALUES_PATH: z.string().default('values.yaml'),
+  /** Where chart/nats-<version>.values.schema.json files live; VALUES_SCHEMA=off deploys a version without one. */
+  VALUES_SCHEMA_DIR: z.string().default('chart'),
+  VALUES_SCHEMA: z.enum(['on', 'off']).default('on'),
+  /** The operator's values policy: which helm value keys callers may set (format: chart/values-policy.yaml). */
+  VALUES_POLICY_PATH: z.string().default('chart/values-policy.yaml'),
   PUBLIC_URL_TEMPLATE: z.string().default('https://{host}/nats/{release}'),
   KUBECONFIG_ALLOW_EXEC: flag('false'),
   KUBECONFIG_ALLOW_FILE_REFERENCES: flag('false'),
@@ -132,6 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       historyMax: e.HELM_HISTORY_MAX,
     },
     publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
+    values: {
+      baseValuesPath: resolve(e.BASE_VALUES_PATH),
+      chartVersion: e.HELM_CHART_VERSION,
+      schemaDir: resolve(e.VALUES_SCHEMA_DIR),
+      schemaOptOut: e.VALUES_SCHEMA === 'off',
+      policyPath: resolve(e.VALUES_POLICY_PATH),
+    },
     kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES, serverAllowlist },
     kubeconfigTempDir: e.KUBECONFIG_TEMP_DIR,
     auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256), principals: e.API_PRINCIPALS, principalsFile: e.API_PRINCIPALS_FILE || undefined },

@@ -116,6 +116,8 @@ export const FailureType = {
   immutableField: 'ImmutableField',
   /** The update sets keys that change nothing because the section they belong to is switched off. */
   ineffectiveOverride: 'IneffectiveOverride',
+  /** A key the operator's values policy does not let callers set. */
+  valuesPolicy: 'ValuesPolicy',
   /** Workflow-level outcomes. */
   registrationFailed: 'RegistrationFailed',
   deployFailed: 'DeployFailed',
@@ -137,6 +139,7 @@ export const NON_RETRYABLE_ACTIVITY_FAILURES: string[] = [
   FailureType.registryConflict,
   FailureType.immutableField,
   FailureType.ineffectiveOverride,
+  FailureType.valuesPolicy,
 ];
 
 /**

@@ -2,6 +2,7 @@
 // act on the exchange its path names. Another org's exchange answers exactly like a missing one (404), so ids tell
 // nobody what exists.
 import type { BackboneFilter, BackboneRecord, Page, PageRequest } from '../registry/types.js';
+import type { OperationStatus } from '../temporal/exchange-operations.js';
 import { canSeeOrgs, isAdmin, type Principal } from './access.js';
 import { HttpError } from './errors.js';
 
@@ -15,30 +16,45 @@ export function notFound(systemId: string): HttpError {
   return new HttpError(404, `No exchange with system_id '${systemId}'`);
 }
 
+/** Whose an operation is and what it acts on, as the request that started it said. */
+export interface OperationOwner {
+  orgIds: string[];
+  releaseName: string;
+  namespace: string;
+  clusterFingerprint?: string;
+}
+
 /**
- * Org ids of operations this process started, by run id. An operation without a registry record (a deploy still
- * running or failed, a finished removal) has nothing else that says whose it is; the workflow's own search
- * attributes are not read here. Bounded, and lost on restart: then only admins see such operations.
+ * Operations this process started, by run id. An operation without a registry record (a deploy still running or
+ * failed, a finished removal) has nothing else that says whose it is; the workflow's own search attributes are not
+ * read here. Bounded, and lost on restart: then only admins see such operations.
  */
 export class OperationOwners {
-  private readonly byRun = new Map<string, string[]>();
+  private readonly byRun = new Map<string, OperationOwner>();
 
   constructor(private readonly max = 10_000) {}
 
-  remember(runId: string, orgIds: string[]): void {
+  remember(runId: string, owner: OperationOwner): void {
     this.byRun.delete(runId);
-    this.byRun.set(runId, orgIds);
+    this.byRun.set(runId, owner);
     if (this.byRun.size > this.max) this.byRun.delete(this.byRun.keys().next().value as string);
   }
 
-  orgsOf(runId: string): string[] | undefined {
+  get(runId: string): OperationOwner | undefined {
     return this.byRun.get(runId);
   }
+}
+
+export interface ChangeTarget {
+  releaseName: string;
+  namespace: string;
+  clusterFingerprint: string;
 }
 
 export class ExchangeAccess {
   constructor(
     private readonly directory: ExchangeDirectory | undefined,
+    private readonly latestOperation: (systemId: string) => Promise<OperationStatus | null>,
     readonly owners = new OperationOwners(),
   ) {}
 
@@ -53,8 +69,8 @@ export class ExchangeAccess {
   mayReadOperation(p: Principal, record: BackboneRecord | null, runId: string): boolean {
     if (record) return true; // already checked by visibleRecord
     if (isAdmin(p)) return true;
-    const orgs = this.owners.orgsOf(runId);
-    return orgs !== undefined && canSeeOrgs(p, orgs);
+    const owner = this.owners.get(runId);
+    return owner !== undefined && canSeeOrgs(p, owner.orgIds);
   }
 
   /** A listing narrowed to the caller's orgs (an org_id filter outside them then matches nothing). */
@@ -63,26 +79,45 @@ export class ExchangeAccess {
   }
 
   /**
-   * The record a PUT or DELETE acts on: it must exist, be the caller's, name the release and namespace of the body,
-   * and (when the record knows it) the cluster of the kubeconfig. Anything else is refused before a workflow starts.
+   * What a PUT or DELETE may act on: a registered exchange of the caller's that has the body's release and namespace
+   * and (when the record knows it) the kubeconfig's cluster. Anything else is refused before a workflow starts.
+   * With `runningDeploy` (DELETE), a deploy still running without a record qualifies too, when this process started
+   * it for the caller's orgs with the same target: the removal then cancels it.
    */
-  async forChange(p: Principal, systemId: string, target: { releaseName: string; namespace: string; clusterFingerprint: string }): Promise<BackboneRecord> {
+  async forChange(p: Principal, systemId: string, target: ChangeTarget, opts: { runningDeploy?: boolean } = {}): Promise<OperationOwner> {
     if (!this.directory) throw new HttpError(501, 'No registry is configured: exchanges cannot be looked up');
-    const { record } = await this.visibleRecord(p, systemId);
+    const { record, hidden } = await this.visibleRecord(p, systemId);
+    if (record) {
+      const owner = { orgIds: record.org_ids, releaseName: record.release_name, namespace: record.namespace, clusterFingerprint: record.cluster_fingerprint };
+      assertSameTarget(systemId, owner, target);
+      return owner;
+    }
     // a half-failed deploy leaves no record; its compensation cleans up, so nothing here needs to act without one
-    if (!record) throw notFound(systemId);
-    if (record.release_name !== target.releaseName || record.namespace !== target.namespace) {
-      throw new HttpError(409, `Exchange '${systemId}' is release '${record.release_name}' in namespace '${record.namespace}', not '${target.releaseName}' in '${target.namespace}'`, {
-        error_type: 'ExchangeMismatch',
-        system_id: systemId,
-      });
-    }
-    if (record.cluster_fingerprint && record.cluster_fingerprint !== target.clusterFingerprint) {
-      throw new HttpError(409, `The kubeconfig names another cluster than the one exchange '${systemId}' was deployed to`, {
-        error_type: 'ClusterMismatch',
-        system_id: systemId,
-      });
-    }
-    return record;
+    const deploying = !hidden && opts.runningDeploy ? await this.runningDeployOf(p, systemId) : undefined;
+    if (!deploying) throw notFound(systemId);
+    assertSameTarget(systemId, deploying, target);
+    return deploying;
+  }
+
+  private async runningDeployOf(p: Principal, systemId: string): Promise<OperationOwner | undefined> {
+    const latest = await this.latestOperation(systemId);
+    if (latest?.operation !== 'deploy' || latest.status !== 'running') return undefined;
+    const owner = this.owners.get(latest.operation_id);
+    return owner && canSeeOrgs(p, owner.orgIds) ? owner : undefined;
+  }
+}
+
+function assertSameTarget(systemId: string, known: OperationOwner, target: ChangeTarget): void {
+  if (known.releaseName !== target.releaseName || known.namespace !== target.namespace) {
+    throw new HttpError(409, `Exchange '${systemId}' is release '${known.releaseName}' in namespace '${known.namespace}', not '${target.releaseName}' in '${target.namespace}'`, {
+      error_type: 'ExchangeMismatch',
+      system_id: systemId,
+    });
+  }
+  if (known.clusterFingerprint && known.clusterFingerprint !== target.clusterFingerprint) {
+    throw new HttpError(409, `The kubeconfig names another cluster than the one exchange '${systemId}' was deployed to`, {
+      error_type: 'ClusterMismatch',
+      system_id: systemId,
+    });
   }
 }

@@ -11,7 +11,7 @@ import { resolveKubeconfig, type KubeconfigPolicy } from '../../activities/kubec
 import { CAN, foreignOrg, principalOf, requireRole } from './access.js';
 import { clusterFingerprint } from './cluster-fingerprint.js';
 import { HttpError } from './errors.js';
-import { ExchangeAccess, notFound, type ExchangeDirectory } from './exchange-access.js';
+import { ExchangeAccess, notFound, type ExchangeDirectory, type OperationOwner } from './exchange-access.js';
 import { createSchemas } from './schemas.js';
 import { parsePart } from './validate.js';
 
@@ -41,7 +41,7 @@ function prefersAsync(req: Request): boolean {
 
 export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   const schemas = createSchemas(deps.kubeconfigPolicy);
-  const access = new ExchangeAccess(deps.directory);
+  const access = new ExchangeAccess(deps.directory, (systemId) => deps.operations.status(systemId));
   const router = Router();
   const workflowUrl = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -70,8 +70,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     return o.ok === 'pending';
   };
   /** An operation that started (not one refused as busy) is remembered as the orgs' own, for status reads. */
-  const remember = <T>(o: Outcome<T>, orgIds: string[]) => {
-    if (o.runId) access.owners.remember(o.runId, orgIds);
+  const remember = <T>(o: Outcome<T>, owner: OperationOwner) => {
+    if (o.runId) access.owners.remember(o.runId, owner);
   };
   const logOutcome = <T>(req: Request, res: Response, operation: string, systemId: string, o: Outcome<T>) => {
     const fields = { operation, system_id: systemId, principal: principalOf(res).name, workflow_id: o.workflowId, workflow_url: workflowUrl(o.workflowId) };
@@ -95,12 +95,13 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       });
     }
     const kubeconfig = minimalKubeconfig(body.kubeconfig);
+    // the registry record keeps it, so later changes can be held to the same cluster
+    const fingerprint = clusterFingerprint(kubeconfig);
     const outcome = await deps.operations.deploy(
       {
         systemId,
         kubeconfig,
-        // the registry record keeps it, so later changes can be held to the same cluster
-        clusterFingerprint: clusterFingerprint(kubeconfig),
+        clusterFingerprint: fingerprint,
         releaseName: body.release_name,
         namespace: body.namespace,
         helmValues: expandDottedKeys(body.helm_values),
@@ -111,7 +112,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       },
       runOptions(req),
     );
-    remember(outcome, body.org_ids);
+    remember(outcome, { orgIds: body.org_ids, releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: fingerprint });
     logOutcome(req, res, 'deploy', systemId, outcome);
     const ids = { release_name: body.release_name, namespace: body.namespace };
     if (isPending(outcome)) return accepted(req, res, systemId, outcome, ids);
@@ -134,7 +135,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
     const body = parsePart(schemas.updateExchange.body, req, 'body');
     const kubeconfig = minimalKubeconfig(body.kubeconfig);
-    const record = await access.forChange(principalOf(res), system_id, {
+    const owner = await access.forChange(principalOf(res), system_id, {
       releaseName: body.release_name,
       namespace: body.namespace,
       clusterFingerprint: clusterFingerprint(kubeconfig),
@@ -149,7 +150,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       },
       runOptions(req),
     );
-    remember(outcome, record.org_ids);
+    remember(outcome, owner);
     logOutcome(req, res, 'update', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
@@ -168,13 +169,15 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     const { system_id } = parsePart(schemas.removeExchange.params, req, 'params');
     const body = parsePart(schemas.removeExchange.body, req, 'body');
     const kubeconfig = minimalKubeconfig(body.kubeconfig);
-    const record = await access.forChange(principalOf(res), system_id, {
-      releaseName: body.release_name,
-      namespace: body.namespace,
-      clusterFingerprint: clusterFingerprint(kubeconfig),
-    });
+    // a deploy still running has no record yet: DELETE may still cancel it (ExchangeAccess.forChange)
+    const owner = await access.forChange(
+      principalOf(res),
+      system_id,
+      { releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: clusterFingerprint(kubeconfig) },
+      { runningDeploy: true },
+    );
     const outcome = await deps.operations.remove({ systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace }, runOptions(req));
-    remember(outcome, record.org_ids);
+    remember(outcome, owner);
     logOutcome(req, res, 'remove', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });

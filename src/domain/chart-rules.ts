@@ -161,20 +161,3 @@ export function chartReplicas(values: Values): number {
   const r = valueAt(values, ['config', 'cluster', 'replicas']);
   return typeof r === 'number' && r >= 1 ? r : 3;
 }
-
-/** Keys callers reach for that the official chart does not read, with where the setting lives instead. */
-export const MISPLACED_KEYS: Record<string, string> = {
-  'container.resources': 'container.merge.resources',
-  'podTemplate.resources': 'container.merge.resources',
-  'resources': 'container.merge.resources',
-  'replicas': 'config.cluster.replicas (with config.cluster.enabled: true)',
-  'statefulSet.replicas': 'config.cluster.replicas (with config.cluster.enabled: true)',
-};
-
-export function misplacedKeys(requested: Values): Array<{ key: string; use: string }> {
-  const out: Array<{ key: string; use: string }> = [];
-  for (const [key, use] of Object.entries(MISPLACED_KEYS)) {
-    if (valueAt(requested, key.split('.')) !== undefined) out.push({ key, use });
-  }
-  return out;
-}

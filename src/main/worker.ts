@@ -2,6 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { removeStaleKubeconfigDirs } from '../../activities/kubeconfig.js';
 import { loadConfig } from '../config.js';
+import { createValuesGuard } from '../domain/values-guard.js';
 import { createLogger } from '../logger.js';
 import { activityMetricsInterceptor, createMetrics, startMetricsServer } from '../metrics.js';
 import { BackboneDBClient } from '../registry/client.js';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       // one HTTP call per activity attempt: Temporal's retry policy is the only retry owner
       registry: new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token, retries: 0 }),
       registryRetryWindowMs: config.registry.retryWindowMs,
+      valuesGuard: createValuesGuard(config.values),
       tempDir: config.kubeconfigTempDir,
       onHelmFinished: metrics.onHelmFinished,
     },

@@ -15,10 +15,7 @@ import {
   type UpdateExchangeResult,
 } from '../../workflows/shared.js';
 // the workflow functions give start() and result() their types; their modules only define things at load time
-import { deployExchange } from '../../workflows/deploy-exchange.js';
-import { updateExchange } from '../../workflows/update-exchange.js';
-import { removeExchange } from '../../workflows/remove-exchange.js';
-import { progressQuery } from '../../workflows/progress.js';
+import { deployExchange, progressQuery, removeExchange, updateExchange } from '../../workflows/index.js';
 import { withTimeout } from '../timeout.js';
 
 export interface OperationFailure {
@@ -102,6 +99,7 @@ const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.helmRejected]: 422,
   [FailureType.immutableField]: 422,
   [FailureType.ineffectiveOverride]: 422,
+  [FailureType.valuesPolicy]: 422,
   [FailureType.helmUnauthorized]: 502,
   [FailureType.helmUnavailable]: 502,
   [FailureType.helmNotReady]: 504,

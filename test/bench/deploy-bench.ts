@@ -1,103 +1,188 @@
-// Benchmark harness (not a test): deploy and remove latency through the whole real path, sequential and
-// concurrent, and the process memory it took. Run with `npm run bench` (scripts/bench.sh starts the servers).
-//   npm run bench -- --sequential 10 --concurrent 10
+// Benchmark harness (not a test): POST /exchange through the whole service against the floor, raw helm on the
+// same chart, base values, overrides and cluster, in the same run. N sequential pairs (alternating which goes first,
+// so drift hits both alike), then N deploys at concurrency C each way, the memory of the API and the worker, and
+// GET /exchange latency over a registry of --records records. `npm run bench` (scripts/bench.sh) starts the servers:
+//   npm run bench -- --sequential 10 --concurrent 10 --concurrency 4 --records 1000 --requests 200 [--processes]
+// --processes runs the compiled API and worker (dist/, `npm run build`) as separate processes, for per-process RSS.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { basename } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import axios from 'axios';
 import { testKubeconfig } from '../support/cluster.js';
-import { uniqueName } from '../support/env.js';
-import { startStack } from '../support/stack.js';
+import { testEnv, uniqueName } from '../support/env.js';
+import { deploySegments, summarise, type Segments } from './breakdown.js';
+import { listLatency } from './list-latency.js';
+import { deleteNamespace, rawHelm } from './raw-helm.js';
+import { helmDurations, startService } from './service.js';
+import { compareRow, parseArgs, pool, stats, table, timed } from './stats.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SEQUENTIAL = opt('sequential', 10);
-const CONCURRENT = opt('concurrent', 10);
+const args = parseArgs(process.argv.slice(2));
+const SEQUENTIAL = args.number('sequential', 10);
+const CONCURRENT = args.number('concurrent', 10);
+const CONCURRENCY = args.number('concurrency', 4);
+const RECORDS = args.number('records', 1000);
+const REQUESTS = args.number('requests', 200);
+const PROCESSES = args.flag('processes');
+const HELM_VALUES = { 'config.jetstream.enabled': true };
 const http = axios.create({ validateStatus: () => true, headers: { 'Content-Type': 'application/json' } });
 
-function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
-  return { n: s.length, min: s[0] ?? 0, p50: q(0.5), p95: q(0.95), max: s[s.length - 1] ?? 0, mean: Math.round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
-}
-
-const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
-
 async function main(): Promise<void> {
-  const stack = await startStack();
+  const env = testEnv();
+  // the raw run names the version as the service's config does (HELM_CHART_VERSION); helm ignores it for a .tgz
+  const chartVersion = /-(\d[^/]*)\.tgz$/.exec(basename(env.chart))?.[1] ?? '2.14.2';
+  const service = await startService(PROCESSES, chartVersion);
+  const raw = await rawHelm(HELM_VALUES, chartVersion);
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
   const kubeconfig = testKubeconfig();
   const namespace = uniqueName('bench');
-  const deploy = async (release: string) => {
-    const t = performance.now();
-    const r = await http.post(`${stack.baseUrl}/exchange`, {
-      kubeconfig,
-      helm_values: { 'config.jetstream.enabled': true },
-      release_name: release,
-      org_ids: 'bench',
-      cluster_id: 'bench',
-      name: release,
-      namespace,
-    });
-    if (r.status !== 200) throw new Error(`deploy ${release}: ${r.status} ${JSON.stringify(r.data)}`);
-    return { ms: performance.now() - t, id: r.data.system_id as string };
+  // what exists right now, so the clean-up removes exactly that even when a phase failed half-way
+  const rawLive = new Set<string>();
+  const serviceLive = new Map<string, string>();
+
+  const post = async (release: string) => {
+    const sentAt = Date.now();
+    const { ms, value: r } = await timed(() =>
+      http.post(`${service.baseUrl}/exchange`, { kubeconfig, helm_values: HELM_VALUES, release_name: release, org_ids: 'bench', cluster_id: 'bench', name: release, namespace }),
+    );
+    const answeredAt = Date.now();
+    if (r.status !== 200) throw new Error(`POST /exchange ${release}: ${r.status} ${JSON.stringify(r.data)}`);
+    serviceLive.set(release, r.data.system_id as string);
+    return { ms, workflowId: r.data.workflow_id as string, sentAt, answeredAt };
   };
-  const remove = async (release: string, id: string) => {
-    const t = performance.now();
-    const r = await http.delete(`${stack.baseUrl}/exchange/${id}`, { data: { kubeconfig, release_name: release, namespace } });
-    if (r.status !== 200) throw new Error(`remove ${release}: ${r.status}`);
-    return performance.now() - t;
+  const del = async (release: string) => {
+    const { ms, value: r } = await timed(() => http.delete(`${service.baseUrl}/exchange/${serviceLive.get(release)}`, { data: { kubeconfig, release_name: release, namespace } }));
+    if (r.status !== 200) throw new Error(`DELETE /exchange ${release}: ${r.status} ${JSON.stringify(r.data)}`);
+    serviceLive.delete(release);
+    return ms;
+  };
+  const rawDeploy = async (release: string) => {
+    rawLive.add(release);
+    return (await timed(() => raw.deploy(release, namespace))).ms;
+  };
+  const rawRemove = async (release: string) => {
+    const { ms } = await timed(() => raw.uninstall(release, namespace));
+    rawLive.delete(release);
+    return ms;
   };
 
+  let cleanup: Record<string, unknown> = {};
   try {
-    const before = process.memoryUsage();
-    // one warm-up round: the first deploy also creates the namespace
-    const warm = uniqueName('warm');
-    await remove(warm, (await deploy(warm)).id);
+    // warm-up, one of each: creates the namespace, loads the chart and the worker's workflow code
+    const warmRaw = uniqueName('warm-raw');
+    await rawDeploy(warmRaw);
+    await rawRemove(warmRaw);
+    const warm = uniqueName('warm-svc');
+    await post(warm);
+    await del(warm);
 
-    const seqDeploy: number[] = [];
-    const seqRemove: number[] = [];
+    const helmBefore = await helmDurations(service.workerMetricsUrl);
+    const seq = { raw: [] as number[], service: [] as number[], rawRemove: [] as number[], serviceRemove: [] as number[], pairOverhead: [] as number[] };
+    const segments: Segments[] = [];
     for (let i = 0; i < SEQUENTIAL; i++) {
-      const release = uniqueName('seq');
-      const d = await deploy(release);
-      seqDeploy.push(d.ms);
-      seqRemove.push(await remove(release, d.id));
+      const runRaw = async () => {
+        const release = uniqueName('seq-raw');
+        seq.raw.push(await rawDeploy(release));
+        seq.rawRemove.push(await rawRemove(release));
+      };
+      const runService = async () => {
+        const release = uniqueName('seq-svc');
+        const d = await post(release);
+        seq.service.push(d.ms);
+        // read before the DELETE: its workflow runs under the same id
+        segments.push(await deploySegments(temporal, d.workflowId, d.sentAt, d.answeredAt));
+        seq.serviceRemove.push(await del(release));
+      };
+      if (i % 2 === 0) await runRaw().then(runService);
+      else await runService().then(runRaw);
+      seq.pairOverhead.push(seq.service[i]! - seq.raw[i]!);
     }
+    const helmAfter = await helmDurations(service.workerMetricsUrl);
 
-    const releases = Array.from({ length: CONCURRENT }, () => uniqueName('par'));
-    const t0 = performance.now();
-    const deployed = await Promise.all(releases.map((r) => deploy(r)));
-    const concurrentWall = performance.now() - t0;
-    const t1 = performance.now();
-    await Promise.all(releases.map((r, i) => remove(r, deployed[i]!.id)));
-    const concurrentRemoveWall = performance.now() - t1;
-    const after = process.memoryUsage();
+    const concurrent = async (prefix: string, deploy: (r: string) => Promise<unknown>, remove: (r: string) => Promise<unknown>) => {
+      const releases = Array.from({ length: CONCURRENT }, () => uniqueName(prefix));
+      const each: number[] = [];
+      const wall = await timed(() => pool(releases, CONCURRENCY, async (r) => each.push((await timed(() => deploy(r))).ms)));
+      await pool(releases, CONCURRENCY, remove);
+      return { wall_ms: Math.round(wall.ms), deploy_ms: stats(each), deploys_per_minute: Math.round((CONCURRENT / wall.ms) * 60_000) };
+    };
+    const concRaw = await concurrent('par-raw', rawDeploy, rawRemove);
+    const concService = await concurrent('par-svc', post, del);
 
+    const list = await listLatency(service.baseUrl, RECORDS, REQUESTS);
+    const memory = await service.memory();
+
+    // the helm upgrade processes the worker ran in the sequential phase (ned_helm_duration_seconds, outcome ok)
+    const delta = (verb: string) => {
+      const a = helmAfter[verb] ?? { count: 0, sum_s: 0 };
+      const b = helmBefore[verb] ?? { count: 0, sum_s: 0 };
+      const n = a.count - b.count;
+      return { count: n, mean_ms: n > 0 ? Math.round(((a.sum_s - b.sum_s) / n) * 1000) : 0 };
+    };
+    const s = { raw: stats(seq.raw), service: stats(seq.service) };
     const report = {
       at: new Date().toISOString(),
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-      sequential: { deploy_ms: stats(seqDeploy), remove_ms: stats(seqRemove) },
-      concurrent: {
-        n: CONCURRENT,
-        deploy_ms: stats(deployed.map((d) => d.ms)),
-        deploy_wall_ms: Math.round(concurrentWall),
-        deploys_per_minute: Math.round((CONCURRENT / concurrentWall) * 60_000),
-        remove_wall_ms: Math.round(concurrentRemoveWall),
+      machine: { cpus: cpus().length, node: process.version },
+      mode: service.mode,
+      options: { sequential: SEQUENTIAL, concurrent: CONCURRENT, concurrency: CONCURRENCY, records: RECORDS, requests: REQUESTS, chart: basename(env.chart), helm_values: HELM_VALUES },
+      sequential: {
+        raw_helm_deploy_ms: s.raw,
+        post_exchange_ms: s.service,
+        pair_overhead_ms: stats(seq.pairOverhead),
+        raw_helm_uninstall_ms: stats(seq.rawRemove),
+        delete_exchange_ms: stats(seq.serviceRemove),
       },
-      memory_mb: { rss_before: mb(before.rss), rss_after: mb(after.rss), heap_used_after: mb(after.heapUsed) },
+      concurrent: { raw_helm: concRaw, post_exchange: concService },
+      memory,
+      get_exchange: list,
+      breakdown: {
+        segments_ms: summarise(segments),
+        helm_in_worker: { upgrade: delta('upgrade'), status: delta('status'), uninstall: delta('uninstall'), pull: delta('pull') },
+      },
+      cleanup,
     };
-    for (const k of ['min', 'p50', 'p95', 'max', 'mean'] as const) {
-      report.sequential.deploy_ms[k] = Math.round(report.sequential.deploy_ms[k]);
-      report.sequential.remove_ms[k] = Math.round(report.sequential.remove_ms[k]);
-      report.concurrent.deploy_ms[k] = Math.round(report.concurrent.deploy_ms[k]);
-    }
+
+    const rows = [
+      compareRow(`sequential deploy p50 (n=${SEQUENTIAL})`, s.raw.p50, s.service.p50),
+      compareRow('sequential deploy p95', s.raw.p95, s.service.p95),
+      ['per-pair overhead p50 (POST − raw, same pair)', '', '', '', `+${Math.round(stats(seq.pairOverhead).p50)} ms`],
+      compareRow(`concurrent wall, ${CONCURRENT} deploys at ${CONCURRENCY}`, concRaw.wall_ms, concService.wall_ms),
+      compareRow('sequential remove p50 (uninstall vs DELETE)', stats(seq.rawRemove).p50, stats(seq.serviceRemove).p50),
+      ...Object.entries(memory).flatMap(([who, m]) => (!m ? [] : [[`RSS ${who === 'combined' ? 'API+worker+bench (one process)' : `${who} process`} (peak)`, '—', `${m.rss_mb} MB (${m.peak_rss_mb})`, '', '']])),
+      [`GET /exchange p50 / p99 (${RECORDS} records)`, '—', `${list.list_all_ms.p50} / ${list.list_all_ms.p99} ms`, '', ''],
+      [`GET /exchange?org_id= p50 / p99`, '—', `${list.list_one_org_ms.p50} / ${list.list_one_org_ms.p99} ms`, '', ''],
+    ];
+    const up = report.breakdown.helm_in_worker.upgrade;
+    const text = [
+      table(['figure', 'raw helm', 'POST /exchange', 'ratio', 'overhead'], rows),
+      '',
+      `where a POST's time goes (sequential deploys, from the workflow histories; helm upgrade inside the worker: mean ${up.mean_ms} ms over ${up.count}, raw helm mean ${Math.round(s.raw.mean)} ms):`,
+      table(['segment', 'p50 ms', 'mean ms', 'max ms'], report.breakdown.segments_ms.map((x) => [x.segment, String(Math.round(x.p50)), String(Math.round(x.mean)), String(Math.round(x.max))])),
+    ].join('\n');
+
+    cleanup = await cleanUp();
+    report.cleanup = cleanup;
     mkdirSync('test-artifacts', { recursive: true });
     const file = `test-artifacts/bench-${report.at.replace(/[:.]/g, '-')}.json`;
     writeFileSync(file, JSON.stringify(report, null, 2));
-    console.log(JSON.stringify(report, null, 2));
-    console.log(`written to ${file}`);
+    console.log(`\n${text}\n\nmode: ${service.mode}; cleanup: ${JSON.stringify(cleanup)}\nwritten to ${file}`);
   } finally {
-    await stack.close();
+    if (!cleanup.namespace_deleted) await cleanUp().catch((err: unknown) => console.error('clean-up failed:', err));
+    await raw.close();
+    await connection.close();
+    await service.close();
+  }
+
+  /** Every release and object the bench created: DELETE for the service's, uninstall for raw ones, then the namespace. */
+  async function cleanUp(): Promise<Record<string, unknown>> {
+    const exchanges = [...serviceLive.keys()];
+    const releases = [...rawLive];
+    await pool(exchanges, CONCURRENCY, (r) => del(r));
+    await pool(releases, CONCURRENCY, (r) => rawRemove(r));
+    // the JetStream claims helm uninstall keeps, and anything else in the namespace, go with it
+    const deleted = await deleteNamespace(namespace);
+    return { exchanges_deleted: exchanges.length, releases_uninstalled: releases.length, namespace, namespace_deleted: deleted };
   }
 }
 

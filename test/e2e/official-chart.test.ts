@@ -51,7 +51,7 @@ describe('the official nats chart on a cluster whose pods run', () => {
     const created = await post(release, namespace, {
       'config.jetstream.enabled': true,
       'config.jetstream.fileStore.pvc.size': '1Gi',
-      'container.merge.resources.requests.cpu': '2',
+      'container.resources.requests.cpu': '2',
     });
     expect(created.status).toBe(200);
     expect(created.data).toMatchObject({ success: true, release_name: release });

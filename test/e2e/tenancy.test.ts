@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
-import { resolveKubeconfig } from '../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../activities/kubeconfig.js';
 import { sha256, type PrincipalConfig } from '../../src/api/auth.js';
 import type { Role } from '../../src/api/access.js';
 import { clusterFingerprint } from '../../src/api/cluster-fingerprint.js';
@@ -85,7 +85,9 @@ describe('tenancy and trust boundaries on the real stack', () => {
     expect(await helmReleaseNames(namespace)).toEqual([release]);
     const record = await recordNow();
     expect(record).toMatchObject({ system_id: systemId, org_ids: ['org-a'], release_name: release, namespace });
-    expect(record?.cluster_fingerprint).toBe(clusterFingerprint(resolveKubeconfig(kubeconfig).minimal));
+    // the test cluster listens on loopback, which the stack's policy allows (as KUBE_SERVER_ALLOWLIST would)
+    const minimal = resolveKubeconfig(kubeconfig, { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] }).minimal;
+    expect(record?.cluster_fingerprint).toBe(clusterFingerprint(minimal));
     expect(JSON.stringify(record)).not.toContain(testKubeconfigToken());
   });
 
@@ -166,6 +168,10 @@ describe('tenancy and trust boundaries on the real stack', () => {
   });
 
   it('refuses a PUT or DELETE whose kubeconfig names another cluster (409), before connecting to it', async () => {
+    // without a fingerprint on the record nothing could be refused: fail here rather than send helm to the counter
+    expect((await recordNow())?.cluster_fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // respond-async: should the check ever let one through, the answer is a quick 202, not a wait on helm
+    const asyncAs = (name: string) => ({ headers: { ...as(name).headers, Prefer: 'respond-async' } });
     const counter = await connectionCounter();
     try {
       const server = new URL(kubeconfig.clusters[0]!.cluster.server as string);
@@ -176,10 +182,10 @@ describe('tenancy and trust boundaries on the real stack', () => {
       otherCa.clusters[0]!.cluster['certificate-authority-data'] = Buffer.from('-----BEGIN CERTIFICATE-----\nnot this cluster\n-----END CERTIFICATE-----\n').toString('base64');
 
       for (const other of [otherPort, otherCa]) {
-        const put = await http.put(`${stack.baseUrl}/exchange/${systemId}`, { kubeconfig: other, release_name: release, namespace, helm_values: { 'config.cluster.replicas': 1 } }, as('deployer-a'));
+        const put = await http.put(`${stack.baseUrl}/exchange/${systemId}`, { kubeconfig: other, release_name: release, namespace, helm_values: { 'config.cluster.replicas': 1 } }, asyncAs('deployer-a'));
         expect(put.status).toBe(409);
         expect(put.data).toMatchObject({ success: false, error_type: 'ClusterMismatch', system_id: systemId });
-        const del = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: { kubeconfig: other, release_name: release, namespace }, ...as('deployer-a') });
+        const del = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: { kubeconfig: other, release_name: release, namespace }, ...asyncAs('deployer-a') });
         expect(del.status).toBe(409);
         expect(del.data).toMatchObject({ success: false, error_type: 'ClusterMismatch' });
       }

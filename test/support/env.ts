@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { createValuesGuard, type ValuesGuard } from '../../src/domain/values-guard.js';
+
 // The workflow and e2e tiers run against servers that scripts/test.sh starts. Missing settings are an error,
 // never a skip: a suite that silently skips its real tier proves nothing.
 export function requireEnv(name: string): string {
@@ -24,3 +27,17 @@ export function uniqueName(prefix: string): string {
 
 /** helm values whose pods can never be scheduled (no node has this label), so they never become Ready. */
 export const NEVER_READY = { podTemplate: { merge: { spec: { nodeSelector: { 'ned-test/no-such-node': 'true' } } } } };
+
+let guard: ValuesGuard | undefined;
+
+/** The values guard the processes build at start, from the project's own files (chart 2.14.2). */
+export function testValuesGuard(): ValuesGuard {
+  guard ??= createValuesGuard({
+    baseValuesPath: resolve('values.yaml'),
+    chartVersion: '2.14.2',
+    schemaDir: resolve('chart'),
+    schemaOptOut: false,
+    policyPath: resolve('chart/values-policy.yaml'),
+  });
+  return guard;
+}

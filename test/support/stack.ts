@@ -18,8 +18,9 @@ import { requireBearer, TokenVerifier, type PrincipalConfig } from '../../src/ap
 import { TemporalExchangeOperations } from '../../src/temporal/exchange-operations.js';
 import { createExchangeWorker } from '../../src/temporal/worker.js';
 import { temporalReadiness } from '../../src/temporal/readiness.js';
+import type { ChartSource } from '../../activities/helm-args.js';
 import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
-import { testEnv, uniqueName } from './env.js';
+import { testEnv, testValuesGuard, uniqueName } from './env.js';
 
 export interface RegistryFaults {
   /** Answer this many registry writes (POST) with 503 before letting them through; Infinity = always. */
@@ -42,12 +43,16 @@ export interface Stack {
   /** Stops the worker (as a node going away would); workflows wait on the server for the next one. */
   stopWorker(): Promise<void>;
   startWorker(opts?: Pick<StackOptions, 'helmWait' | 'helmTimeoutSeconds'>): Promise<void>;
+  /** Drops the API's listener and every open connection (as a crashed API process would), waits downMs, then
+   * listens again on the same port; workflows and the worker are not touched. */
+  restartApi(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-function listen(app: express.Express): Promise<{ server: Server; url: string }> {
-  return new Promise((ok) => {
-    const server = app.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+function listen(app: express.Express, port = 0): Promise<{ server: Server; url: string }> {
+  return new Promise((ok, fail) => {
+    const server = app.listen(port, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    server.once('error', fail);
   });
 }
 
@@ -76,6 +81,10 @@ export interface StackOptions {
   principals?: PrincipalConfig[];
   /** The worker's registry token (REGISTRY_TOKEN); default the first apiTokens entry. */
   registryToken?: string;
+  /** The Temporal server of this stack (default TEMPORAL_ADDRESS), e.g. a dev server a fault test stops. */
+  temporalAddress?: string;
+  /** Where the worker gets the chart (e.g. a repository on loopback); default `{ chart: TEST_CHART }`. */
+  chartSource?: ChartSource;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -86,11 +95,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const store = new SqliteBackboneStore(':memory:');
   const faults: RegistryFaults = { failWrites: opts.failRegistryWrites ?? 0, writesSeen: 0 };
 
-  const connection = await Connection.connect({ address: env.temporalAddress });
+  const temporalAddress = opts.temporalAddress ?? env.temporalAddress;
+  const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: 'default', dataConverter: createDataConverter(env.payloadKeys) });
 
   const apiMetrics = createMetrics('api');
-  const temporalHealth = temporalReadiness(env.temporalAddress);
+  const temporalHealth = temporalReadiness(temporalAddress);
   // the API and the registry mounted beside it authenticate alike
   const verifier = new TokenVerifier({ tokens: opts.apiTokens ?? [], principals: opts.principals });
   const api = createApp({
@@ -121,11 +131,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   root.use('/backbones', createRegistryRouter(store, { authenticate: requireBearer(verifier) }));
   root.use(api);
-  const { server, url } = await listen(root);
+  let { server } = await listen(root);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const workerMetrics = createMetrics('worker');
   const metricsServer = await startMetricsServer(workerMetrics, 0, '127.0.0.1');
-  const workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
   const launchWorker = async (helmWait: StackOptions['helmWait'], helmTimeoutSeconds: number | undefined) => {
     const worker: Worker = await createExchangeWorker({
       connection: workerConnection,
@@ -135,7 +146,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       activities: {
         helm: {
           helmBin: env.helmBin,
-          source: { chart: env.chart },
+          source: opts.chartSource ?? { chart: env.chart },
           baseValuesPath: resolve('values.yaml'),
           timeoutSeconds: helmTimeoutSeconds ?? 60,
           wait: helmWait === 'none' ? undefined : (helmWait ?? 'watcher'),
@@ -146,6 +157,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         registryRetryWindowMs: opts.registryRetryWindowMs ?? 8_000,
         onHelmFinished: workerMetrics.onHelmFinished,
         readinessIntervalMs: 500,
+        valuesGuard: testValuesGuard(),
       },
       activityInterceptors: [activityMetricsInterceptor(workerMetrics)],
       shutdownGraceTime: '5 seconds',
@@ -174,6 +186,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async startWorker(o: Pick<StackOptions, 'helmWait' | 'helmTimeoutSeconds'> = {}) {
       if (current) throw new Error('a worker is already running');
       current = await launchWorker(o.helmWait, o.helmTimeoutSeconds);
+    },
+    async restartApi(downMs = 0) {
+      const port = (server.address() as AddressInfo).port;
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections();
+      await closed;
+      await new Promise((ok) => setTimeout(ok, downMs));
+      ({ server } = await listen(root, port));
     },
     async close() {
       await stopWorker();

@@ -251,6 +251,45 @@ describe('ownership before action', () => {
   });
 });
 
+describe('a DELETE while the deploy still runs (no record yet)', () => {
+  async function deploying(release = 'nats-new') {
+    const ctx = setup();
+    ctx.ops.pending = true;
+    const post = await request(ctx.app).post('/exchange').set(bearer('deployer-a')).set('Prefer', 'respond-async').send(postBody({ release_name: release })).expect(202);
+    const { system_id: systemId, operation_id: operationId } = post.body as { system_id: string; operation_id: string };
+    const running: OperationStatus = { operation_id: operationId, workflow_id: `exchange-${systemId}`, operation: 'deploy', status: 'running', step: 'install', started_at: null, closed_at: null };
+    ctx.ops.statuses.set(systemId, running);
+    ctx.ops.pending = false;
+    return { ...ctx, systemId, running };
+  }
+  const body = { kubeconfig: tokenKubeconfig(), release_name: 'nats-new' };
+
+  it('is allowed for the orgs that started it, with the same release and cluster: the removal cancels it', async () => {
+    const { app, ops, systemId } = await deploying();
+    await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-a')).send(body).expect(200);
+    expect(ops.removeCalls).toEqual([expect.objectContaining({ systemId, releaseName: 'nats-new', namespace: 'communication' })]);
+  });
+
+  it('answers 404 to another org and to a PUT, 409 to another release or cluster', async () => {
+    const { app, ops, systemId } = await deploying();
+    await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-b')).send(body).expect(404);
+    await request(app).put(`/exchange/${systemId}`).set(bearer('deployer-a')).send(putBody('nats-new')).expect(404);
+    const mismatch = await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-a')).send({ ...body, release_name: 'nats-a' }).expect(409);
+    expect(mismatch.body).toMatchObject({ error_type: 'ExchangeMismatch' });
+    const elsewhere = kubeconfigFor({ ...PROD, server: 'https://api.example.com:7443' });
+    const cluster = await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-a')).send({ ...body, kubeconfig: elsewhere }).expect(409);
+    expect(cluster.body).toMatchObject({ error_type: 'ClusterMismatch' });
+    expect(ops.removeCalls).toHaveLength(0);
+  });
+
+  it('answers 404 once the deploy has ended without a record', async () => {
+    const { app, ops, systemId, running } = await deploying();
+    ops.statuses.set(systemId, { ...running, status: 'failed' });
+    await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-a')).send(body).expect(404);
+    expect(ops.removeCalls).toHaveLength(0);
+  });
+});
+
 describe('/backbones through the app', () => {
   let store: SqliteBackboneStore;
   beforeEach(() => {

@@ -1,4 +1,4 @@
-import { chartFullname, chartReplicas, immutableChanges, ineffectiveOverrides, misplacedKeys } from '../../../src/domain/chart-rules.js';
+import { chartFullname, chartReplicas, immutableChanges, ineffectiveOverrides } from '../../../src/domain/chart-rules.js';
 import { deepMerge, expandDottedKeys } from '../../../activities/values.js';
 
 const base = expandDottedKeys({ 'config.cluster.enabled': false, 'config.cluster.replicas': 3, 'config.jetstream.enabled': false, 'config.jetstream.fileStore.pvc.size': '10Gi', 'promExporter.enabled': false });
@@ -33,7 +33,7 @@ describe('ineffectiveOverrides', () => {
   });
 
   it('keys without a section switch always count', () => {
-    const req = expandDottedKeys({ 'container.merge.resources.requests.cpu': '2', 'config.monitor.port': 9000 });
+    const req = expandDottedKeys({ 'container.resources.requests.cpu': '2', 'config.monitor.port': 9000 });
     expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([]);
   });
 });
@@ -79,12 +79,5 @@ describe('chart names and replicas', () => {
   it('replicas count only while clustering is on', () => {
     expect(chartReplicas(deepMerge(base, expandDottedKeys({ 'config.cluster.replicas': 5 })))).toBe(1);
     expect(chartReplicas(deepMerge(base, expandDottedKeys({ 'config.cluster.enabled': true, 'config.cluster.replicas': 5 })))).toBe(5);
-  });
-});
-
-describe('misplacedKeys', () => {
-  it('points container.resources at container.merge.resources', () => {
-    expect(misplacedKeys(expandDottedKeys({ 'container.resources.requests.cpu': '2' }))).toEqual([{ key: 'container.resources', use: 'container.merge.resources' }]);
-    expect(misplacedKeys(expandDottedKeys({ 'container.merge.resources.requests.cpu': '2' }))).toEqual([]);
   });
 });

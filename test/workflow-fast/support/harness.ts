@@ -56,6 +56,8 @@ export async function startFastEnv(name: string, opts: { coverage?: boolean } = 
   const taskQueue = `wf-fast-${name}-${randomUUID()}`;
   const mocks = new MockActivities();
   const workerConnection = await NativeConnection.connect({ address });
+  // switches itself on only when jest's instrumentation has created the __coverage__ global: under --coverage
+  // it has, because the test process imports workflows/progress.ts (mock-activities.ts does)
   const coverage = opts.coverage === false ? undefined : new WorkflowCoverage();
   const options: WorkerOptions & { workflowsPath: string } = {
     connection: workerConnection,
