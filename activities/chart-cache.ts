@@ -3,7 +3,7 @@
 // `helm pull` into the cache directory and every later one (in this process or, as the file stays on disk, the
 // next worker process) passes helm the local .tgz. Local paths and oci:// references are passed through untouched.
 import { createHash } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { access, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChartSource } from './helm-args.js';
 import { runHelm, type HelmRunnerOptions } from './helm-runner.js';
@@ -47,6 +47,20 @@ async function chartFileIn(dir: string): Promise<string | undefined> {
 export function createChartCache(o: ChartCacheOptions): ChartCache {
   /** Pulls in flight or done, by cache directory: concurrent deploys share one pull; a failed one is dropped. */
   const pulls = new Map<string, Promise<string>>();
+  let privateRoot: Promise<boolean> | undefined;
+
+  /**
+   * Whether the cache root is ours alone. In a shared temp dir anyone could create `ned-charts` first and plant a
+   * chart there that we would deploy; such a root is not used (helm fetches from the repository as before).
+   */
+  function rootIsPrivate(): Promise<boolean> {
+    privateRoot ??= (async () => {
+      await mkdir(o.cacheDir, { recursive: true, mode: 0o700 });
+      const st = await lstat(o.cacheDir);
+      return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+    })().catch(() => false);
+    return privateRoot;
+  }
 
   async function pull(source: ChartSource & { repoUrl: string; version: string }, dir: string): Promise<string> {
     // left by an earlier process (or pulled before this one started): no download at all
@@ -94,7 +108,7 @@ export function createChartCache(o: ChartCacheOptions): ChartCache {
   }
 
   async function resolve(source: ChartSource, heartbeat?: (details: unknown) => void): Promise<string> {
-    if (!cacheable(source)) return source.chart;
+    if (!cacheable(source) || !(await rootIsPrivate())) return source.chart;
     const repoKey = createHash('sha256').update(source.repoUrl).digest('hex');
     const dir = join(o.cacheDir, repoKey, `${source.chart}-${source.version}`);
     // the activity's heartbeat timeout is short; a slow repository must not look like a dead worker

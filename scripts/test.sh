@@ -15,9 +15,14 @@ npm run build --silent
 # headless Debian Chromium for the Web UI test (installed once)
 "$root/scripts/browser.sh"
 echo "[test] jest (unit, workflow, e2e)" >&2
-NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$state/jest.json" "$@"
+# the fault cases (test/faults) append their rows here; the table is printed after jest, also when it failed
+export FAULTS_REPORT="$state/faults.jsonl"
+jest_rc=0
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$state/jest.json" "$@" || jest_rc=$?
+if [[ -s "$FAULTS_REPORT" ]]; then "$root/node_modules/.bin/tsx" test/faults/print-table.ts "$FAULTS_REPORT"; fi
 # one plain closing line that any reader of the log understands
 node -e 'const r=require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$state/jest.json"
+[[ $jest_rc == 0 ]] || exit "$jest_rc"
 
 leftover="$(find "$TMPDIR" -name 'ned-kube-*' | wc -l)"
 if [[ "$leftover" != 0 ]]; then

@@ -52,6 +52,7 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
         org_ids: input.orgIds,
         public_url: publicUrl,
         metadata: input.metadata,
+        cluster_fingerprint: input.clusterFingerprint,
       }),
     );
     progress.finish('succeeded');

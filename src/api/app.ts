@@ -10,7 +10,9 @@ import type { BackboneStore } from '../registry/types.js';
 import { createRegistryRouter } from '../registry/router.js';
 import type { ExchangeOperations } from '../temporal/exchange-operations.js';
 import { requireBearer, TokenVerifier } from './auth.js';
+import { createChartRouter } from './chart-routes.js';
 import { createCodecRouter } from './codec-routes.js';
+import type { ValuesGuard } from '../domain/values-guard.js';
 import { errorHandler, notFound, sendError } from './errors.js';
 import { createExchangeRouter, type ExchangeDirectory } from './exchange-routes.js';
 import type { Metrics } from '../metrics.js';
@@ -40,6 +42,8 @@ export interface AppDeps {
   metrics?: Pick<Metrics, 'httpMiddleware' | 'metricsHandler'>;
   /** servers[0].url of the OpenAPI document */
   publicBaseUrl?: string;
+  /** The values policy and chart schema every POST/PUT is checked against; also served at /chart. */
+  valuesGuard?: ValuesGuard;
 }
 
 /** Bodies are JSON only: anything else is refused before a parser sees it. */
@@ -86,6 +90,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
   if (deps.metrics) app.get('/metrics', deps.metrics.metricsHandler);
   app.use(openApiRouter(buildOpenApiDocument(createSchemas(deps.kubeconfigPolicy), { serverUrl: deps.publicBaseUrl })));
+  // public like the OpenAPI document: what values a caller may send
+  if (deps.valuesGuard) app.use('/chart', createChartRouter(deps.valuesGuard));
   if (deps.codec) {
     // the Web UI calls the codec from the browser: CORS preflight must pass before authentication applies
     app.use('/codec', createCodecRouter(deps.codec.codec, deps.codec.corsOrigins, requireBearer(auth), deps.bodyLimit ?? '4mb'));

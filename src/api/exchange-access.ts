@@ -31,6 +31,8 @@ export interface OperationOwner {
  */
 export class OperationOwners {
   private readonly byRun = new Map<string, OperationOwner>();
+  /** Deploys whose request is still waiting, by system id: their run id is known only when they end. */
+  private readonly waiting = new Map<string, OperationOwner[]>();
 
   constructor(private readonly max = 10_000) {}
 
@@ -42,6 +44,20 @@ export class OperationOwners {
 
   get(runId: string): OperationOwner | undefined {
     return this.byRun.get(runId);
+  }
+
+  /** Marks a deploy request as waiting on its workflow; call the returned function when it answers. */
+  waitingFor(systemId: string, owner: OperationOwner): () => void {
+    this.waiting.set(systemId, [...(this.waiting.get(systemId) ?? []), owner]);
+    return () => {
+      const rest = (this.waiting.get(systemId) ?? []).filter((o) => o !== owner);
+      if (rest.length) this.waiting.set(systemId, rest);
+      else this.waiting.delete(systemId);
+    };
+  }
+
+  waitingOn(systemId: string): OperationOwner[] {
+    return this.waiting.get(systemId) ?? [];
   }
 }
 
@@ -102,8 +118,12 @@ export class ExchangeAccess {
   private async runningDeployOf(p: Principal, systemId: string): Promise<OperationOwner | undefined> {
     const latest = await this.latestOperation(systemId);
     if (latest?.operation !== 'deploy' || latest.status !== 'running') return undefined;
-    const owner = this.owners.get(latest.operation_id);
-    return owner && canSeeOrgs(p, owner.orgIds) ? owner : undefined;
+    const started = this.owners.get(latest.operation_id);
+    if (started) return canSeeOrgs(p, started.orgIds) ? started : undefined;
+    // a synchronous POST still waiting on this deploy; a second request for the same id (refused as busy a moment
+    // later) makes it ambiguous whose the run is, and then nobody gets it
+    const waiting = this.owners.waitingOn(systemId);
+    return waiting.length === 1 && canSeeOrgs(p, waiting[0]!.orgIds) ? waiting[0] : undefined;
   }
 }
 

@@ -6,6 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { v5 as uuidv5 } from 'uuid';
 import type { ExchangeOperations, OperationFailure, OperationPending, Outcome } from '../temporal/exchange-operations.js';
+import type { DeployExchangeResult } from '../../workflows/shared.js';
 import { expandDottedKeys } from '../../activities/values.js';
 import { resolveKubeconfig, type KubeconfigPolicy } from '../../activities/kubeconfig.js';
 import { CAN, foreignOrg, principalOf, requireRole } from './access.js';
@@ -13,6 +14,7 @@ import { clusterFingerprint } from './cluster-fingerprint.js';
 import { HttpError } from './errors.js';
 import { ExchangeAccess, notFound, type ExchangeDirectory, type OperationOwner } from './exchange-access.js';
 import { createSchemas } from './schemas.js';
+import { refuseValues, type ValuesGuard } from '../domain/values-guard.js';
 import { parsePart } from './validate.js';
 
 export type { ExchangeDirectory } from './exchange-access.js';
@@ -25,6 +27,8 @@ export interface ExchangeRouteDeps {
   temporalNamespace: string;
   /** Longest synchronous wait before answering 202; undefined = wait until the workflow ends. */
   syncWaitMs?: number;
+  /** The values policy and chart schema every POST/PUT passes before a workflow starts. */
+  valuesGuard?: ValuesGuard;
 }
 
 // Fixed namespace for exchange ids: the same (cluster, namespace, release) always gets the same system_id, so
@@ -66,6 +70,13 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   const runOptions = (req: Request) => ({ waitMs: prefersAsync(req) ? 0 : deps.syncWaitMs });
   // only the context helm will use travels into the workflow (and, encrypted, into its history)
   const minimalKubeconfig = (raw: unknown) => resolveKubeconfig(raw, deps.kubeconfigPolicy).minimal;
+  /** 400/422 before anything starts when the operator's policy or the chart's schema refuses the values. */
+  const checkValues = (raw: Record<string, unknown>, opts: { currentKnown?: boolean } = {}) => {
+    const values = expandDottedKeys(raw);
+    const refusal = deps.valuesGuard ? refuseValues(deps.valuesGuard, values, {}, opts) : null;
+    if (refusal) throw new HttpError(refusal.status, refusal.message, { error_type: refusal.type, details: refusal.issues.map((i) => ({ field: `helm_values.${i.path}`, ...i })) });
+    return values;
+  };
   const isPending = <T>(o: Outcome<T>): o is OperationPending => {
     return o.ok === 'pending';
   };
@@ -84,6 +95,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     const body = parsePart(schemas.createExchange.body, req, 'body');
     const foreign = foreignOrg(principalOf(res), body.org_ids);
     if (foreign) throw new HttpError(403, `Forbidden: not a member of organization '${foreign}'`, { error_type: 'Forbidden', org_id: foreign });
+    const helmValues = checkValues(body.helm_values);
     const systemId = exchangeSystemId(body.cluster_id, body.namespace, body.release_name);
     // the registry knows this exchange already: answer at once, nothing to start
     const existing = await deps.directory?.get(systemId);
@@ -97,22 +109,30 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     const kubeconfig = minimalKubeconfig(body.kubeconfig);
     // the registry record keeps it, so later changes can be held to the same cluster
     const fingerprint = clusterFingerprint(kubeconfig);
-    const outcome = await deps.operations.deploy(
-      {
-        systemId,
-        kubeconfig,
-        clusterFingerprint: fingerprint,
-        releaseName: body.release_name,
-        namespace: body.namespace,
-        helmValues: expandDottedKeys(body.helm_values),
-        orgIds: body.org_ids,
-        clusterId: body.cluster_id,
-        name: body.name,
-        metadata: body.metadata,
-      },
-      runOptions(req),
-    );
-    remember(outcome, { orgIds: body.org_ids, releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: fingerprint });
+    const owner: OperationOwner = { orgIds: body.org_ids, releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: fingerprint };
+    // while this request waits, a DELETE by the same orgs may cancel the deploy (ExchangeAccess.forChange)
+    const answered = access.owners.waitingFor(systemId, owner);
+    let outcome: Outcome<DeployExchangeResult>;
+    try {
+      outcome = await deps.operations.deploy(
+        {
+          systemId,
+          kubeconfig,
+          clusterFingerprint: fingerprint,
+          releaseName: body.release_name,
+          namespace: body.namespace,
+          helmValues,
+          orgIds: body.org_ids,
+          clusterId: body.cluster_id,
+          name: body.name,
+          metadata: body.metadata,
+        },
+        runOptions(req),
+      );
+    } finally {
+      answered();
+    }
+    remember(outcome, owner);
     logOutcome(req, res, 'deploy', systemId, outcome);
     const ids = { release_name: body.release_name, namespace: body.namespace };
     if (isPending(outcome)) return accepted(req, res, systemId, outcome, ids);
@@ -134,6 +154,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
   router.put('/:system_id', requireRole(CAN.mutateExchanges), async (req, res) => {
     const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
     const body = parsePart(schemas.updateExchange.body, req, 'body');
+    // the release's current values live in the cluster: the worker checks again with them
+    const helmValues = checkValues(body.helm_values, { currentKnown: false });
     const kubeconfig = minimalKubeconfig(body.kubeconfig);
     const owner = await access.forChange(principalOf(res), system_id, {
       releaseName: body.release_name,
@@ -146,7 +168,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
         kubeconfig,
         releaseName: body.release_name,
         namespace: body.namespace,
-        helmValues: expandDottedKeys(body.helm_values),
+        helmValues,
       },
       runOptions(req),
     );
@@ -176,21 +198,44 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       { releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: clusterFingerprint(kubeconfig) },
       { runningDeploy: true },
     );
-    const outcome = await deps.operations.remove({ systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace }, runOptions(req));
+    const outcome = await deps.operations.remove(
+      { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, deleteData: body.delete_data },
+      runOptions(req),
+    );
     remember(outcome, owner);
     logOutcome(req, res, 'remove', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });
     if (outcome.ok === false) return fail(res, outcome, { system_id, release_name: body.release_name });
+    const volumes = outcome.result.volumes ?? { action: 'kept' as const, claims: [] };
+    const note = !volumes.claims.length
+      ? 'the exchange had no JetStream volumes'
+      : volumes.action === 'kept'
+        ? `${volumes.claims.length} JetStream volume claim(s) kept with their data; DELETE with "delete_data": true removes them, and a new exchange with this release name would reuse them`
+        : `${volumes.claims.length} JetStream volume claim(s) deleted with their data`;
     res.status(200).json({
       success: true,
+      // the seed's message, unchanged; what happened to the data is in `volumes`
       message: `Exchange '${body.release_name}' removed from cluster and DB`,
       system_id,
       release_uninstalled: outcome.result.releaseUninstalled,
       record_deleted: outcome.result.recordDeleted,
+      volumes: { ...volumes, note },
       operation_id: outcome.runId,
       workflow_id: outcome.workflowId,
       workflow_url: workflowUrl(outcome.workflowId),
     });
+  });
+
+  // cancels the exchange's running deploy or update (its saga undoes what it did) without deleting anything else
+  router.post('/:system_id/cancel', requireRole(CAN.mutateExchanges), async (req, res) => {
+    const { system_id } = parsePart(schemas.cancelOperation.params, req, 'params');
+    const body = parsePart(schemas.cancelOperation.body, req, 'body');
+    const target = { releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: clusterFingerprint(minimalKubeconfig(body.kubeconfig)) };
+    await access.forChange(principalOf(res), system_id, target, { runningDeploy: true });
+    const c = await deps.operations.cancel(system_id);
+    if (!c) throw new HttpError(409, `Nothing is running on exchange '${system_id}'`, { error_type: 'NothingToCancel', system_id });
+    req.log.info({ system_id, principal: principalOf(res).name, cancelled: c.operation, status: c.status }, 'operation cancelled');
+    res.json({ success: true, system_id, cancelled_operation: c.operation, status: c.status, operation_id: c.runId, workflow_id: c.workflowId, workflow_url: workflowUrl(c.workflowId) });
   });
 
   router.get('/', requireRole(CAN.readExchanges), async (req, res) => {

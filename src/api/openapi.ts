@@ -115,9 +115,28 @@ const RemoveExchangeResponse = z
     system_id: uuid,
     release_uninstalled: z.boolean().meta({ description: 'false when the release was already gone.' }),
     record_deleted: z.boolean().meta({ description: 'false when the registry had no record.' }),
+    volumes: z
+      .object({
+        action: z.enum(['kept', 'deleted']),
+        claims: z.array(z.string()).meta({ description: 'The JetStream PersistentVolumeClaims of the release.' }),
+        note: z.string(),
+      })
+      .meta({ description: 'What happened to the exchange’s JetStream data: kept unless `delete_data` was true.' }),
     ...workflowFields,
   })
   .openapi('RemoveExchangeResponse');
+
+const CancelResponse = z
+  .object({
+    success: z.literal(true),
+    system_id: uuid,
+    cancelled_operation: z.string().meta({ description: 'deploy or update (a removal is never cancelled: it is reported as it ended).' }),
+    status: z.string().meta({ description: 'How the operation ended: cancelled (its compensation ran), or succeeded/failed when it ended first.' }),
+    operation_id: z.string(),
+    workflow_id: z.string(),
+    workflow_url: z.string(),
+  })
+  .openapi('CancelResponse');
 
 const OperationAccepted = z
   .object({
@@ -140,6 +159,7 @@ const OperationStatus = z
     operation: z.string().meta({ description: 'deploy, update or remove.', example: 'deploy' }),
     status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']),
     step: z.string().nullable().meta({ description: 'Step the operation is at (running) or failed at.' }),
+    detail: z.string().optional().meta({ description: 'What the running step reports, e.g. "2/3 NATS pods ready" or "waiting for the registry (attempt 3, last error: …)".' }),
     started_at: z.string().nullable().meta({ format: 'date-time' }),
     closed_at: z.string().nullable().meta({ format: 'date-time' }),
     result: z.unknown().optional().meta({ description: 'The workflow result (succeeded).' }),
@@ -198,7 +218,7 @@ const ERRORS = {
   409: ['Conflict', 'The release or exchange exists already, or another operation on the exchange is running.'],
   413: ['PayloadTooLarge', 'The request body is too large.'],
   415: ['UnsupportedMediaType', 'The request body is not application/json.'],
-  422: ['Unprocessable', 'Helm refused the release (chart or values rejected by the cluster).'],
+  422: ['Unprocessable', 'The values cannot be applied: refused by the values policy (ValuesPolicy), a key with no effect (IneffectiveOverride), a change Kubernetes does not allow in place (ImmutableField), or rejected by helm/the cluster.'],
   500: ['InternalError', 'An unexpected error.'],
   501: ['NotImplemented', 'No registry is configured for this.'],
   502: ['BadGateway', 'The cluster or the registry failed or refused the operation.'],
@@ -312,6 +332,34 @@ export function buildOpenApiDocument(schemas: Schemas, opts: OpenApiOptions = {}
       summary: 'The state of one operation',
       request: { params: schemas.getOperation.params },
       responses: { 200: json(OperationStatusResponse, 'The operation.'), ...errors(...READ_ERRORS, 404) },
+    },
+    {
+      method: 'post',
+      path: '/exchange/{system_id}/cancel',
+      operationId: 'cancelOperation',
+      tags: ['exchange'],
+      summary: 'Cancel the running deploy or update',
+      description: 'Cancels the exchange’s running operation and waits until it ended: a deploy’s saga uninstalls what it installed. Nothing else is removed. Body as for DELETE (the same ownership checks).',
+      request: { params: schemas.cancelOperation.params, body: jsonBody(documentedBody('CancelOperationRequest', schemas.cancelOperation.body)) },
+      responses: { 200: json(CancelResponse, 'Cancelled (or it ended first: see status).'), ...errors(...MUTATION_ERRORS) },
+    },
+    {
+      method: 'get',
+      path: '/chart/values-schema',
+      operationId: 'getValuesSchema',
+      tags: ['chart'],
+      summary: 'The JSON Schema helm_values are validated against',
+      description: 'The project’s schema for the pinned official nats chart (generated from the chart’s values.yaml, refined). POST/PUT validate base + current + new values against it: unknown keys and wrong types answer 400 naming the key, with a suggestion for typos.',
+      responses: { 200: { description: 'A JSON Schema (draft-07).', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors(404) },
+    },
+    {
+      method: 'get',
+      path: '/chart/values-policy',
+      operationId: 'getValuesPolicy',
+      tags: ['chart'],
+      summary: 'Which helm value keys callers may set',
+      description: 'The operator’s values policy (VALUES_POLICY_PATH): rules of globs over key paths, evaluated in order; a refused key answers 422 `ValuesPolicy` naming the key and the rule. `templateStrings: deny` refuses any string with `{{` or `$tplYaml`.',
+      responses: { 200: { description: 'The policy document.', content: { 'application/json': { schema: { type: 'object' } } } } },
     },
     {
       method: 'post',

@@ -142,9 +142,19 @@ export function createSchemas(policy: KubeconfigPolicy) {
       params: systemIdParam,
       body: z.strictObject({ kubeconfig, release_name: releaseName, helm_values: helmValues, namespace }),
     },
-    removeExchange: {
+    cancelOperation: {
       params: systemIdParam,
       body: z.strictObject({ kubeconfig, release_name: releaseName, namespace }),
+    },
+    removeExchange: {
+      params: systemIdParam,
+      body: z.strictObject({
+        kubeconfig,
+        release_name: releaseName,
+        namespace,
+        // helm uninstall leaves the JetStream claims (the chart sets no retention); true deletes them too
+        delete_data: z.boolean().default(false).meta({ description: 'Also delete the exchange’s JetStream PersistentVolumeClaims (default: keep them)' }),
+      }),
     },
   };
 }

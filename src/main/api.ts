@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { createValuesGuard } from '../domain/values-guard.js';
 import { createMetrics } from '../metrics.js';
 import { createLogger } from '../logger.js';
 import { BackboneDBClient } from '../registry/client.js';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimit: config.bodyLimit,
     syncWaitMs: config.syncWaitMs,
+    valuesGuard: createValuesGuard(config.values),
     metrics,
     auth,
     codec: { codec: createCodec(payloadKeys), corsOrigins: config.codecCorsOrigins },

@@ -1,6 +1,6 @@
 // The API's only way to act: start an exchange workflow under the exchange's id and wait for its outcome.
 // The API never runs helm; the outcome is mapped to the seed's response shapes by the routes.
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowResultType } from '@temporalio/client';
 import type { Metrics } from '../metrics.js';
 import {
@@ -81,7 +81,7 @@ export interface ExchangeOperations {
   /** Cancels a deploy or update of the exchange that is still running (its compensation runs) first. */
   remove(input: RemoveExchangeInput, opts?: RunOptions): Promise<Outcome<RemoveExchangeResult>>;
   /** Cancels the exchange's running operation and waits for it to end; null when nothing runs. */
-  cancel?(systemId: string): Promise<CancelOutcome | null>;
+  cancel(systemId: string): Promise<CancelOutcome | null>;
   /** An operation by its id (the run id), or the exchange's latest when operationId is omitted; null if none. */
   status(systemId: string, operationId?: string): Promise<OperationStatus | null>;
 }
@@ -291,6 +291,10 @@ function failureOutcome(err: unknown, workflowId: string, runId: string): Operat
         runId,
         step: details.step,
       };
+    }
+    if (cause instanceof CancelledFailure) {
+      // a DELETE or POST …/cancel stopped it; its saga undid what it had done
+      return { ok: false, status: 409, type: 'OperationCancelled', error: `The operation was cancelled (by a DELETE or a cancel request) and undone`, workflowId, runId };
     }
     return { ok: false, status: 500, type: cause?.name ?? 'WorkflowFailed', error: cause?.message ?? err.message, workflowId, runId };
   }

@@ -22,14 +22,14 @@ interface HistoryEvent {
 const num = (v: number | { toNumber(): number } | null | undefined) => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
 const ms = (t: Ts | null | undefined) => num(t?.seconds) * 1000 + (t?.nanos ?? 0) / 1e6;
 
-/** One deploy's time, split into named segments that add up to the request's duration. */
+/** One request's time, split into named segments that add up to its duration. */
 export type Segments = Record<string, number>;
 
 /**
- * The segments of one deploy. `sentAt`/`answeredAt` are Date.now() around the POST. Called before the exchange is
- * removed: the removal runs under the same workflow id and would be the latest run.
+ * The segments of the latest run of `workflowId`, the one a request started. `sentAt`/`answeredAt` are Date.now()
+ * around the request. For a deploy it is read before the exchange is removed: the removal runs under the same id.
  */
-export async function deploySegments(client: Client, workflowId: string, sentAt: number, answeredAt: number): Promise<Segments> {
+export async function workflowSegments(client: Client, workflowId: string, sentAt: number, answeredAt: number): Promise<Segments> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = (history.events ?? []) as HistoryEvent[];
   const started = events.find((e) => e.workflowExecutionStartedEventAttributes);

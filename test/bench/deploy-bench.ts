@@ -5,13 +5,13 @@
 //   npm run bench -- --sequential 10 --concurrent 10 --concurrency 4 --records 1000 --requests 200 [--processes]
 // --processes runs the compiled API and worker (dist/, `npm run build`) as separate processes, for per-process RSS.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import axios from 'axios';
 import { testKubeconfig } from '../support/cluster.js';
 import { testEnv, uniqueName } from '../support/env.js';
-import { deploySegments, summarise, type Segments } from './breakdown.js';
+import { summarise, workflowSegments, type Segments } from './breakdown.js';
 import { listLatency } from './list-latency.js';
 import { deleteNamespace, rawHelm } from './raw-helm.js';
 import { helmDurations, startService } from './service.js';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   // what exists right now, so the clean-up removes exactly that even when a phase failed half-way
   const rawLive = new Set<string>();
   const serviceLive = new Map<string, string>();
+  const deployedBy = new Map<string, { workflowId: string; sentAt: number; answeredAt: number }>();
 
   const post = async (release: string) => {
     const sentAt = Date.now();
@@ -49,14 +50,19 @@ async function main(): Promise<void> {
     const answeredAt = Date.now();
     if (r.status !== 200) throw new Error(`POST /exchange ${release}: ${r.status} ${JSON.stringify(r.data)}`);
     serviceLive.set(release, r.data.system_id as string);
-    return { ms, workflowId: r.data.workflow_id as string, sentAt, answeredAt };
+    const deployed = { ms, workflowId: r.data.workflow_id as string, sentAt, answeredAt };
+    deployedBy.set(release, deployed);
+    return deployed;
   };
-  const del = async (release: string) => {
+  const remove = async (release: string) => {
+    const sentAt = Date.now();
     const { ms, value: r } = await timed(() => http.delete(`${service.baseUrl}/exchange/${serviceLive.get(release)}`, { data: { kubeconfig, release_name: release, namespace } }));
+    const answeredAt = Date.now();
     if (r.status !== 200) throw new Error(`DELETE /exchange ${release}: ${r.status} ${JSON.stringify(r.data)}`);
     serviceLive.delete(release);
-    return ms;
+    return { ms, workflowId: r.data.workflow_id as string, sentAt, answeredAt };
   };
+  const del = async (release: string) => (await remove(release)).ms;
   const rawDeploy = async (release: string) => {
     rawLive.add(release);
     return (await timed(() => raw.deploy(release, namespace))).ms;
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     const helmBefore = await helmDurations(service.workerMetricsUrl);
     const seq = { raw: [] as number[], service: [] as number[], rawRemove: [] as number[], serviceRemove: [] as number[], pairOverhead: [] as number[] };
     const segments: Segments[] = [];
+    const removeSegments: Segments[] = [];
     for (let i = 0; i < SEQUENTIAL; i++) {
       const runRaw = async () => {
         const release = uniqueName('seq-raw');
@@ -91,8 +98,10 @@ async function main(): Promise<void> {
         const d = await post(release);
         seq.service.push(d.ms);
         // read before the DELETE: its workflow runs under the same id
-        segments.push(await deploySegments(temporal, d.workflowId, d.sentAt, d.answeredAt));
-        seq.serviceRemove.push(await del(release));
+        segments.push(await workflowSegments(temporal, d.workflowId, d.sentAt, d.answeredAt));
+        const r = await remove(release);
+        seq.serviceRemove.push(r.ms);
+        removeSegments.push(await workflowSegments(temporal, r.workflowId, r.sentAt, r.answeredAt));
       };
       if (i % 2 === 0) await runRaw().then(runService);
       else await runService().then(runRaw);
@@ -108,22 +117,30 @@ async function main(): Promise<void> {
       return { wall_ms: Math.round(wall.ms), deploy_ms: stats(each), deploys_per_minute: Math.round((CONCURRENT / wall.ms) * 60_000) };
     };
     const concRaw = await concurrent('par-raw', rawDeploy, rawRemove);
-    const concService = await concurrent('par-svc', post, del);
+    // the concurrent deploys' histories too (read before their removal), to see what waits under load
+    const concurrentSegments: Segments[] = [];
+    const concService = await concurrent('par-svc', post, async (release) => {
+      const d = deployedBy.get(release)!;
+      concurrentSegments.push(await workflowSegments(temporal, d.workflowId, d.sentAt, d.answeredAt));
+      return del(release);
+    });
 
+    const helmAfterConcurrent = await helmDurations(service.workerMetricsUrl);
     const list = await listLatency(service.baseUrl, RECORDS, REQUESTS);
     const memory = await service.memory();
 
     // the helm upgrade processes the worker ran in the sequential phase (ned_helm_duration_seconds, outcome ok)
-    const delta = (verb: string) => {
-      const a = helmAfter[verb] ?? { count: 0, sum_s: 0 };
-      const b = helmBefore[verb] ?? { count: 0, sum_s: 0 };
+    const delta = (verb: string, before = helmBefore, after = helmAfter) => {
+      const a = after[verb] ?? { count: 0, sum_s: 0 };
+      const b = before[verb] ?? { count: 0, sum_s: 0 };
       const n = a.count - b.count;
       return { count: n, mean_ms: n > 0 ? Math.round(((a.sum_s - b.sum_s) / n) * 1000) : 0 };
     };
     const s = { raw: stats(seq.raw), service: stats(seq.service) };
     const report = {
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version },
+      // the load at the end says how much else shared the machine (the figures are noisy on a busy host)
+      machine: { cpus: cpus().length, node: process.version, load_average: loadavg().map((x) => Math.round(x * 100) / 100) },
       mode: service.mode,
       options: { sequential: SEQUENTIAL, concurrent: CONCURRENT, concurrency: CONCURRENCY, records: RECORDS, requests: REQUESTS, chart: basename(env.chart), helm_values: HELM_VALUES },
       sequential: {
@@ -138,7 +155,10 @@ async function main(): Promise<void> {
       get_exchange: list,
       breakdown: {
         segments_ms: summarise(segments),
+        remove_segments_ms: summarise(removeSegments),
+        concurrent_segments_ms: summarise(concurrentSegments),
         helm_in_worker: { upgrade: delta('upgrade'), status: delta('status'), uninstall: delta('uninstall'), pull: delta('pull') },
+        helm_in_worker_concurrent: { upgrade: delta('upgrade', helmAfter, helmAfterConcurrent) },
       },
       cleanup,
     };
@@ -146,7 +166,7 @@ async function main(): Promise<void> {
     const rows = [
       compareRow(`sequential deploy p50 (n=${SEQUENTIAL})`, s.raw.p50, s.service.p50),
       compareRow('sequential deploy p95', s.raw.p95, s.service.p95),
-      ['per-pair overhead p50 (POST − raw, same pair)', '', '', '', `+${Math.round(stats(seq.pairOverhead).p50)} ms`],
+      ['per-pair overhead p50 (POST − raw, same pair)', '', '', '', `${Math.round(stats(seq.pairOverhead).p50)} ms`],
       compareRow(`concurrent wall, ${CONCURRENT} deploys at ${CONCURRENCY}`, concRaw.wall_ms, concService.wall_ms),
       compareRow('sequential remove p50 (uninstall vs DELETE)', stats(seq.rawRemove).p50, stats(seq.serviceRemove).p50),
       ...Object.entries(memory).flatMap(([who, m]) => (!m ? [] : [[`RSS ${who === 'combined' ? 'API+worker+bench (one process)' : `${who} process`} (peak)`, '—', `${m.rss_mb} MB (${m.peak_rss_mb})`, '', '']])),
@@ -158,7 +178,13 @@ async function main(): Promise<void> {
       table(['figure', 'raw helm', 'POST /exchange', 'ratio', 'overhead'], rows),
       '',
       `where a POST's time goes (sequential deploys, from the workflow histories; helm upgrade inside the worker: mean ${up.mean_ms} ms over ${up.count}, raw helm mean ${Math.round(s.raw.mean)} ms):`,
-      table(['segment', 'p50 ms', 'mean ms', 'max ms'], report.breakdown.segments_ms.map((x) => [x.segment, String(Math.round(x.p50)), String(Math.round(x.mean)), String(Math.round(x.max))])),
+      segmentTable(report.breakdown.segments_ms),
+      '',
+      `the same for the ${CONCURRENT} concurrent deploys (at ${CONCURRENCY}; helm upgrade inside the worker: mean ${report.breakdown.helm_in_worker_concurrent.upgrade.mean_ms} ms, raw helm mean ${Math.round(concRaw.deploy_ms.mean)} ms):`,
+      segmentTable(report.breakdown.concurrent_segments_ms),
+      '',
+      `where a DELETE's time goes (helm in the worker: status mean ${report.breakdown.helm_in_worker.status.mean_ms} ms, uninstall mean ${report.breakdown.helm_in_worker.uninstall.mean_ms} ms; raw helm uninstall mean ${Math.round(stats(seq.rawRemove).mean)} ms):`,
+      segmentTable(report.breakdown.remove_segments_ms),
     ].join('\n');
 
     cleanup = await cleanUp();
@@ -166,7 +192,7 @@ async function main(): Promise<void> {
     mkdirSync('test-artifacts', { recursive: true });
     const file = `test-artifacts/bench-${report.at.replace(/[:.]/g, '-')}.json`;
     writeFileSync(file, JSON.stringify(report, null, 2));
-    console.log(`\n${text}\n\nmode: ${service.mode}; cleanup: ${JSON.stringify(cleanup)}\nwritten to ${file}`);
+    console.log(`\n${text}\n\nmode: ${service.mode}; load average ${report.machine.load_average.join(' ')} on ${report.machine.cpus} cpus; cleanup: ${JSON.stringify(cleanup)}\nwritten to ${file}`);
   } finally {
     if (!cleanup.namespace_deleted) await cleanUp().catch((err: unknown) => console.error('clean-up failed:', err));
     await raw.close();
@@ -184,6 +210,10 @@ async function main(): Promise<void> {
     const deleted = await deleteNamespace(namespace);
     return { exchanges_deleted: exchanges.length, releases_uninstalled: releases.length, namespace, namespace_deleted: deleted };
   }
+}
+
+function segmentTable(rows: ReturnType<typeof summarise>): string {
+  return table(['segment', 'p50 ms', 'mean ms', 'max ms'], rows.map((x) => [x.segment, String(Math.round(x.p50)), String(Math.round(x.mean)), String(Math.round(x.max))]));
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 // HTTP → API → Temporal → worker → helm → Kubernetes API server → Backbone Registry, all real.
 import axios from 'axios';
 import { helmReleaseNames, helmValues, kubeList, testKubeconfig } from '../support/cluster.js';
-import { uniqueName } from '../support/env.js';
+import { NEVER_READY, uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -103,10 +103,10 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     expect(await kubeList('api/v1', 'configmaps', namespace)).not.toContain(`${release}-config`);
     expect(await stack.store.get(systemId)).toBeNull();
 
-    // a repeated DELETE converges: nothing left to remove is not an error
+    // the exchange is gone: a repeated DELETE names an id the registry no longer holds, and nothing runs
     const again = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: { kubeconfig, release_name: release, namespace } });
-    expect(again.status).toBe(200);
-    expect(again.data).toMatchObject({ success: true, release_uninstalled: false, record_deleted: false });
+    expect(again.status).toBe(404);
+    expect(again.data).toMatchObject({ success: false });
   });
 
   it('refuses a PUT for a release that does not exist, without installing it', async () => {
@@ -116,11 +116,11 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
       kubeconfig: testKubeconfig(),
       release_name: release,
       namespace,
-      helm_values: { 'config.cluster.replicas': 3 },
+      helm_values: { 'promExporter.enabled': true },
     });
     expect(put.status).toBe(404);
     expect(put.data.success).toBe(false);
-    expect(put.data.error).toContain(`Helm upgrade failed for release '${release}'`);
+    expect(put.data.error).toContain(`No exchange with system_id '0b6f5c2e-8a44-4d8e-9c1e-2b1f6d7b9a10'`);
     expect(await helmReleaseNames(namespace)).toEqual([]);
   });
 
@@ -162,13 +162,18 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     expect(post.status).toBe(200);
     const id = post.data.system_id as string;
     const [put, del] = await Promise.all([
-      http.put(`${stack.baseUrl}/exchange/${id}`, { kubeconfig, release_name: release, namespace, helm_values: { 'config.cluster.replicas': 4 } }),
+      http.put(`${stack.baseUrl}/exchange/${id}`, { kubeconfig, release_name: release, namespace, helm_values: { 'promExporter.enabled': true } }),
       http.delete(`${stack.baseUrl}/exchange/${id}`, { data: { kubeconfig, release_name: release, namespace } }),
     ]);
     expect([put.status, del.status].sort()).toEqual([200, 409]);
     const refused = put.status === 409 ? put : del;
-    expect(refused.data).toMatchObject({ success: false, error_type: 'OperationInProgress' });
-    expect(refused.data.error).toMatch(/is busy: (updateExchange|removeExchange) is running/);
+    // either the DELETE found the PUT running and cancelled it (DELETE wins), or the PUT found the DELETE running
+    expect(refused.data.success).toBe(false);
+    if (refused === put && put.data.error_type === 'OperationCancelled') expect(put.data.error).toMatch(/cancelled/);
+    else {
+      expect(refused.data.error_type).toBe('OperationInProgress');
+      expect(refused.data.error).toMatch(/is busy: (updateExchange|removeExchange) is running/);
+    }
     expect(JSON.stringify([put.data, del.data])).not.toMatch(/another operation/);
   });
 
@@ -203,7 +208,7 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
 describe('asynchronous mode (Prefer: respond-async)', () => {
   let stack: Stack;
   beforeAll(async () => {
-    // helm waits for pods that never start (no kubelet), so the deploy stays running until its helm timeout
+    // helm waits for pods that can never be scheduled (NEVER_READY), so the deploy runs until its helm timeout
     stack = await startStack({ helmWait: 'watcher', helmTimeoutSeconds: 8, syncWaitMs: 1500 });
   });
   afterAll(async () => {
@@ -215,7 +220,7 @@ describe('asynchronous mode (Prefer: respond-async)', () => {
     const namespace = uniqueName('ns');
     const post = await http.post(
       `${stack.baseUrl}/exchange`,
-      { kubeconfig: testKubeconfig(), helm_values: {}, release_name: release, org_ids: 'org001', cluster_id: 'c1', name: 'async', namespace },
+      { kubeconfig: testKubeconfig(), helm_values: NEVER_READY, release_name: release, org_ids: 'org001', cluster_id: 'c1', name: 'async', namespace },
       { headers: { Prefer: 'respond-async' } },
     );
     expect(post.status).toBe(202);
@@ -256,7 +261,7 @@ describe('a synchronous request that outlasts SYNC_WAIT_SECONDS', () => {
     const started = Date.now();
     const post = await http.post(`${stack.baseUrl}/exchange`, {
       kubeconfig: testKubeconfig(),
-      helm_values: {},
+      helm_values: NEVER_READY,
       release_name: release,
       org_ids: 'org001',
       cluster_id: 'c1',

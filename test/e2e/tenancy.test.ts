@@ -67,7 +67,8 @@ describe('tenancy and trust boundaries on the real stack', () => {
     stack = await startStack({ apiTokens: ['e2e-tenancy-admin'], principals: PRINCIPALS, registryToken: tokenOf('writer') });
     const post = await http.post(
       `${stack.baseUrl}/exchange`,
-      { kubeconfig, helm_values: { 'config.cluster.replicas': 3 }, release_name: release, org_ids: 'org-a', cluster_id: 'tenancy-cluster', name: 'Tenant A', namespace },
+      // replicas take effect only with clustering on (the API refuses ineffective overrides)
+      { kubeconfig, helm_values: { 'config.cluster.enabled': true, 'config.cluster.replicas': 3 }, release_name: release, org_ids: 'org-a', cluster_id: 'tenancy-cluster', name: 'Tenant A', namespace },
       as('deployer-a'),
     );
     if (post.status !== 200) throw new Error(`deploy of exchange A failed: ${post.status} ${JSON.stringify(post.data)}`);

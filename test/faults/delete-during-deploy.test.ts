@@ -3,42 +3,39 @@
 import { claims } from '../support/cluster.js';
 import { NEVER_READY, uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { ASYNC, deployBody, expectNoOrphans, http, loadKubeconfig, targetBody } from './harness.js';
+import { ASYNC, deployBody, expectNoOrphans, http, loadKubeconfig, targetBody, withCaseDir, withStack } from './harness.js';
 import { helmListAll } from './orphans.js';
 import { faultCase } from './report.js';
 
 describe('a DELETE while the deploy is still running', () => {
-  let stack: Stack | undefined;
-  afterAll(async () => {
-    await stack?.close();
-  });
-
   it('cancels the deploy (its saga uninstalls) and removes the exchange: nothing left in cluster or registry', async () => {
-    await faultCase('DELETE during a running deploy', async (rec) => {
-      stack = await startStack({ helmTimeoutSeconds: 300 });
-      const kubeconfig = loadKubeconfig();
-      const release = uniqueName('f-abort');
-      const namespace = uniqueName('ns');
-      const started = await http.post(`${stack.baseUrl}/exchange`, deployBody(release, namespace, kubeconfig, { ...NEVER_READY, 'config.jetstream.enabled': true }), ASYNC);
-      expect(started.status).toBe(202);
-      const systemId = started.data.system_id as string;
-      await eventually('helm to be waiting for pods', async () => ((await helmListAll(namespace)).some((r) => r.name === release) ? true : undefined), 60_000);
+    await faultCase('DELETE during a running deploy', (rec) =>
+      withCaseDir('abort', (dir) =>
+        withStack(dir, { helmTimeoutSeconds: 300 }, async (stack) => {
+          const kubeconfig = loadKubeconfig();
+          const release = uniqueName('f-abort');
+          const namespace = uniqueName('ns');
+          const values = { ...NEVER_READY, 'config.jetstream.enabled': true };
+          const started = await http.post(`${stack.baseUrl}/exchange`, deployBody(release, namespace, kubeconfig, values), ASYNC);
+          expect(started.status).toBe(202);
+          const systemId = started.data.system_id as string;
+          await eventually('helm to be waiting for pods', async () => ((await helmListAll(namespace)).some((r) => r.name === release) ? true : undefined), 60_000);
 
-      const t0 = Date.now();
-      const del = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: targetBody(release, namespace, kubeconfig) });
-      rec.recoverMs = Date.now() - t0;
-      expect(del.status).toBe(200);
-      expect(del.data).toMatchObject({ success: true });
-      expect(rec.recoverMs).toBeLessThan(60_000);
-      const deploy = await http.get(`${stack.baseUrl}${started.data.status_url}`);
-      expect(deploy.data).toMatchObject({ operation: 'deploy', status: 'cancelled' });
-      rec.outcome = 'deploy cancelled and compensated, exchange removed (200)';
-      rec.notes.push('time = the DELETE\'s answer (cancel, saga uninstall, removal)');
-      expect(await stack.store.get(systemId)).toBeNull();
-      await eventually('the claim to go', async () => ((await claims(namespace)).length === 0 ? true : undefined), 30_000);
-      await expectNoOrphans(rec, { store: stack.store, namespaces: [namespace] });
-    });
+          const t0 = Date.now();
+          const del = await http.delete(`${stack.baseUrl}/exchange/${systemId}`, { data: targetBody(release, namespace, kubeconfig) });
+          rec.recoverMs = Date.now() - t0;
+          expect(del.status).toBe(200);
+          expect(del.data).toMatchObject({ success: true });
+          expect(rec.recoverMs).toBeLessThan(60_000);
+          const deploy = await http.get(`${stack.baseUrl}${started.data.status_url}`);
+          expect(deploy.data).toMatchObject({ operation: 'deploy', status: 'cancelled' });
+          rec.outcome = 'deploy cancelled and compensated, exchange removed (200)';
+          rec.notes.push("time = the DELETE's answer (cancel, saga uninstall, removal)");
+          expect(await stack.store.get(systemId)).toBeNull();
+          await eventually('the claim to go', async () => ((await claims(namespace)).length === 0 ? true : undefined), 30_000);
+          await expectNoOrphans(rec, { store: stack.store, namespaces: [namespace], tempDirs: [{ dir }] });
+        }),
+      ),
+    );
   }, 180_000);
 });
-

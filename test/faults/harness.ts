@@ -1,15 +1,16 @@
 // What the fault cases share: HTTP calls against a stack, request bodies for any cluster (a case may run its own),
 // a worker as a separate process (so it can be SIGKILLed), helm processes by release, and the orphan assertion.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import axios from 'axios';
 import { execa, type ResultPromise } from 'execa';
 import yaml from 'js-yaml';
 import { testEnv } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
-import type { Stack } from '../support/stack.js';
+import { startStack, type Stack, type StackOptions } from '../support/stack.js';
 import { describeOrphans, findOrphans, type OrphanCheck, type OrphanReport } from './orphans.js';
 import type { CaseRecord } from './report.js';
 
@@ -20,6 +21,26 @@ export const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms
 
 /** FAULTS_FULL=1 (npm run faults): the full sizes; otherwise the bounded form `npm test` runs. */
 export const FULL = process.env.FAULTS_FULL === '1';
+
+/** A temp dir of its own for one case (its workers' kubeconfig dirs, a server's state), removed afterwards. */
+export async function withCaseDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `ned-faults-${prefix}-`));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A stack whose in-process worker writes its kubeconfig dirs into the case's dir; closed afterwards. */
+export async function withStack<T>(dir: string, opts: StackOptions, fn: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await startStack({ ...opts, kubeconfigTempDir: dir });
+  try {
+    return await fn(stack);
+  } finally {
+    await stack.close();
+  }
+}
 
 export function loadKubeconfig(path = testEnv().kubeconfigPath): Record<string, unknown> {
   return yaml.load(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -33,17 +54,27 @@ export function targetBody(release: string, namespace: string, kubeconfig: Recor
   return { kubeconfig, release_name: release, namespace, ...(helmValues ? { helm_values: helmValues } : {}) };
 }
 
-/** Polls an operation's status URL until it is no longer running; answers its final status body. */
+/**
+ * Waits until an operation (its status URL: /exchange/<system_id>/operations/<run_id>) is no longer running and
+ * answers its final status body. Asks Temporal (describe) rather than the status URL while it runs: a running
+ * operation's status sends a query, which a server without a live worker retries past the end of the test.
+ */
 export async function operationEnd(stack: Stack, statusUrl: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  return eventually(
+  const m = /^\/exchange\/([^/]+)\/operations\/([^/?]+)/.exec(statusUrl);
+  if (!m) throw new Error(`not an operation status URL: ${statusUrl}`);
+  const handle = stack.client.workflow.getHandle(`exchange-${m[1]!}`, m[2]);
+  await eventually(
     `the operation ${statusUrl} to end`,
     async () => {
-      const r = await http.get(`${stack.baseUrl}${statusUrl}`).catch(() => undefined);
-      return r && r.status === 200 && r.data.status !== 'running' ? (r.data as Record<string, unknown>) : undefined;
+      const d = await handle.describe().catch(() => undefined);
+      return d && d.status.name !== 'RUNNING' ? true : undefined;
     },
     timeoutMs,
     250,
   );
+  const r = await http.get(`${stack.baseUrl}${statusUrl}`);
+  expect(r.status).toBe(200);
+  return r.data as Record<string, unknown>;
 }
 
 export interface WorkerProcessOptions {
@@ -131,7 +162,7 @@ export async function expectNoOrphans(rec: CaseRecord, check: OrphanCheck, settl
   }
   rec.orphans = report.count;
   if (report.count > 0) rec.notes.push(`orphans: ${describeOrphans(report)}`);
-  expect(describeOrphans(report)).toBe('none');
+  if (report.count > 0) throw new Error(`${report.count} orphan(s): ${describeOrphans(report)}`);
   return report;
 }
 

@@ -2,7 +2,6 @@
 // release, no release left pending-* (or uninstalling), no kubeconfig temp dir (`ned-kube-<pid>-*`) left by the
 // worker processes of the case. helm is asked directly (all states), the registry through its store.
 import { readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { BackboneStore } from '../../src/registry/types.js';
@@ -13,11 +12,8 @@ export interface OrphanCheck {
   namespaces: string[];
   /** The cluster helm is asked about; TEST_KUBECONFIG by default. */
   kubeconfigPath?: string;
-  /**
-   * Where workers create kubeconfig temp dirs, and whose count (pids; all when omitted). By default the stack's
-   * in-process worker: os.tmpdir(), this process's pid. Worker processes of a case get a dir of their own.
-   */
-  tempDirs?: Array<{ dir: string; pids?: number[] }>;
+  /** Where the case's workers create kubeconfig temp dirs (each case has dirs of its own), and whose count (pids; all when omitted). */
+  tempDirs: Array<{ dir: string; pids?: number[] }>;
 }
 
 export interface OrphanReport {
@@ -84,7 +80,7 @@ export async function findOrphans(c: OrphanCheck): Promise<OrphanReport> {
       if (n > 1) report.duplicateRecords.push(`${ns}/${name} x${n}`);
     }
   }
-  for (const t of c.tempDirs ?? [{ dir: tmpdir(), pids: [process.pid] }]) report.kubeconfigDirs.push(...(await kubeconfigDirsIn(t.dir, t.pids)));
+  for (const t of c.tempDirs) report.kubeconfigDirs.push(...(await kubeconfigDirsIn(t.dir, t.pids)));
   report.count =
     report.releasesWithoutRecord.length + report.recordsWithoutRelease.length + report.pending.length + report.duplicateRecords.length + report.kubeconfigDirs.length;
   return report;

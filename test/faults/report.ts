@@ -44,10 +44,10 @@ export async function faultCase(name: string, run: (rec: CaseRecord) => Promise<
   } catch (err) {
     failure = err;
   }
-  const firstLine = (failure instanceof Error ? failure.message : String(failure)).split('\n').find((l) => l.trim() !== '') ?? '';
+  const firstLine = failure === undefined ? '' : summarize(failure);
   const row: FaultRow = {
     case: name,
-    outcome: failure === undefined ? (rec.outcome ?? 'ok') : `FAILED: ${firstLine.slice(0, 160)}`,
+    outcome: failure === undefined ? (rec.outcome ?? 'ok') : `FAILED: ${firstLine.slice(0, 200)}`,
     recoverMs: rec.recoverMs ?? null,
     orphans: rec.orphans ?? null,
     note: rec.notes.join('; '),
@@ -59,5 +59,14 @@ export async function faultCase(name: string, run: (rec: CaseRecord) => Promise<
   mkdirSync(dirname(path), { recursive: true });
   // one write per row, O_APPEND: rows from jest workers running side by side do not interleave
   appendFileSync(path, `${JSON.stringify(row)}\n`);
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(summarize(failure));
+}
+
+/** A failure in one line: its first line, and for a jest assertion what it received. */
+function summarize(failure: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  const text = (failure instanceof Error ? failure.message : String(failure)).replace(/\u001b\[[0-9;]*m/g, '');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const received = lines.find((l) => l.startsWith('Received:'));
+  return [lines[0] ?? '', received].filter(Boolean).join(' — ');
 }

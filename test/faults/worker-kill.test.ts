@@ -11,7 +11,7 @@ import { helmHistory } from '../support/cluster.js';
 import { NEVER_READY, uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { ASYNC, deployBody, expectNoOrphans, helmUpgradePid, http, loadKubeconfig, operationEnd, processGone, seconds, sleep, startWorkerProcess } from './harness.js';
+import { ASYNC, deployBody, expectNoOrphans, helmUpgradePid, http, loadKubeconfig, operationEnd, processGone, seconds, sleep, startWorkerProcess, targetBody } from './harness.js';
 import { helmListAll, kubeconfigDirsIn } from './orphans.js';
 import { faultCase, type CaseRecord } from './report.js';
 
@@ -26,7 +26,9 @@ interface Setup {
 const setups: Setup[] = [];
 
 async function setUp(): Promise<Setup> {
-  const s: Setup = { stack: await startStack({ worker: false }), dir: await mkdtemp(join(tmpdir(), 'ned-faults-')), workers: [], strays: [] };
+  const dir = await mkdtemp(join(tmpdir(), 'ned-faults-kill-'));
+  // every worker of the case, in-process or not, writes its kubeconfig dirs into the case's dir
+  const s: Setup = { stack: await startStack({ worker: false, kubeconfigTempDir: dir }), dir, workers: [], strays: [] };
   setups.push(s);
   return s;
 }
@@ -114,10 +116,21 @@ describe('a worker SIGKILLed while its helm runs', () => {
       await eventually('the orphaned helm to exit', async () => ((await processGone(d.helmPid)) ? true : undefined), 90_000, 250);
       rec.notes.push(`orphan exited ${seconds(Date.now() - killedAt)} after the SIGKILL`);
       const after = await helmHistory(d.release, d.namespace);
+      const last = after[after.length - 1]!;
       rec.notes.push(`after the orphan: ${after.map((h) => `${h.revision} ${h.status}`).join(', ')}`);
-      rec.outcome = 'deploy succeeded once; orphaned helm ran to its timeout';
-      expect(after[after.length - 1]!.status).toBe('deployed');
       await expectNoOrphans(rec, { store: s.stack.store, namespaces: [d.namespace], tempDirs: [{ dir: s.dir }] });
+      // what a caller meets next: a PUT reads the last deployed revision
+      const put = await http.put(`${s.stack.baseUrl}/exchange/${d.systemId}`, targetBody(d.release, d.namespace, loadKubeconfig(), { 'statefulSet.merge.metadata.annotations.fault-rev': '1' }));
+      rec.notes.push(`a PUT afterwards: ${put.status}${put.data.error_type ? ` ${String(put.data.error_type)}` : ''}`);
+      if (last.status === 'deployed') {
+        rec.outcome = 'deploy succeeded once; the orphan ran to its timeout harmlessly';
+        expect(put.status).toBe(200);
+      } else {
+        // KNOWN DEFECT (reported): the orphan's --wait times out after the retry re-installed the release, and helm
+        // writes its verdict over the new revision 1. Only without setpriv (pdeathsig prevents the orphan).
+        rec.outcome = 'DEFECT: deploy succeeded once, then the orphan rewrote revision 1 as failed';
+        expect(last).toMatchObject({ revision: 1, status: 'failed', description: expect.stringMatching(/not ready|deadline exceeded/) });
+      }
     });
   }, 300_000);
 });
@@ -142,7 +155,7 @@ describe('two workers on one task queue', () => {
       const restarted = startWorkerProcess(s.stack, { tempDir: s.dir, helmWait: 'none' });
       s.workers.push(restarted);
       await eventually('the restarted worker to sweep', async () => ((await kubeconfigDirsIn(s.dir)).length === 0 ? true : undefined), 60_000);
-      await expectNoOrphans(rec, { store: s.stack.store, namespaces: [d.namespace], tempDirs: [{ dir: s.dir }, { dir: tmpdir(), pids: [process.pid] }] });
+      await expectNoOrphans(rec, { store: s.stack.store, namespaces: [d.namespace], tempDirs: [{ dir: s.dir }] });
     });
   }, 240_000);
 });

@@ -83,6 +83,8 @@ export interface StackOptions {
   registryToken?: string;
   /** The Temporal server of this stack (default TEMPORAL_ADDRESS), e.g. a dev server a fault test stops. */
   temporalAddress?: string;
+  /** Where the in-process worker writes its kubeconfig temp dirs (default os.tmpdir()): a fault test counts them. */
+  kubeconfigTempDir?: string;
   /** Where the worker gets the chart (e.g. a repository on loopback); default `{ chart: TEST_CHART }`. */
   chartSource?: ChartSource;
 }
@@ -112,6 +114,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // the registry router is mounted below, behind the fault switch; the API reads through the same store
     directory: store,
     syncWaitMs: opts.syncWaitMs,
+    valuesGuard: testValuesGuard(),
     auth: verifier,
     metrics: apiMetrics,
     readiness: { temporal: temporalHealth.check, registry: () => store.ping() },
@@ -155,6 +158,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         kubeconfigPolicy: { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] },
         registry: new BackboneDBClient({ baseUrl: url, token: opts.registryToken ?? opts.apiTokens?.[0], retries: 0 }),
         registryRetryWindowMs: opts.registryRetryWindowMs ?? 8_000,
+        tempDir: opts.kubeconfigTempDir,
         onHelmFinished: workerMetrics.onHelmFinished,
         readinessIntervalMs: 500,
         valuesGuard: testValuesGuard(),

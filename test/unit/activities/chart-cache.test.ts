@@ -1,7 +1,7 @@
 // The chart cache against a fake "helm" shell script that logs each pull and writes a .tgz where it was told:
 // one pull however many deploys ask at once, a failed pull is tried again, and local charts never reach helm.
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChartCache } from '../../../activities/chart-cache.js';
@@ -84,6 +84,16 @@ describe('createChartCache', () => {
     // uncached sources keep their repository and version: helm fetches them itself
     expect(await cache.resolveSource(noVersion)).toBe(noVersion);
     expect(await cache.resolveSource(local)).toBe(local);
+    expect(await pulls()).toEqual([]);
+  });
+
+  it('does not use a cache directory others may write to (a chart could be planted there)', async () => {
+    const cacheDir = join(dir, 'shared');
+    await mkdir(cacheDir, { mode: 0o777 });
+    await chmod(cacheDir, 0o777);
+    const cache = cacheIn(cacheDir);
+    expect(await cache.resolve(repo)).toBe('nats');
+    expect(await cache.resolveSource(repo)).toBe(repo);
     expect(await pulls()).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../activities/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { createLogger } from '../../../src/logger.js';
-import type { ExchangeOperations, OperationFailure, Outcome } from '../../../src/temporal/exchange-operations.js';
+import type { CancelOutcome, ExchangeOperations, OperationFailure, Outcome } from '../../../src/temporal/exchange-operations.js';
 import {
   exchangeWorkflowId,
   FailureType,
@@ -73,6 +73,13 @@ class FakeOperations implements ExchangeOperations {
 
   status(): Promise<null> {
     return Promise.resolve(null);
+  }
+
+  cancelCalls: string[] = [];
+  cancelOutcome: CancelOutcome | null = null;
+  cancel(systemId: string) {
+    this.cancelCalls.push(systemId);
+    return Promise.resolve(this.cancelOutcome);
   }
 
   remove(input: RemoveExchangeInput) {

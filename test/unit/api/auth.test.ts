@@ -186,6 +186,9 @@ class FakeOperations implements ExchangeOperations {
   remove(): never {
     throw new Error('not used');
   }
+  cancel(): never {
+    throw new Error('not used');
+  }
   status() {
     return Promise.resolve(null);
   }

@@ -29,6 +29,7 @@ const noOperations: ExchangeOperations = {
   deploy: () => Promise.reject(new Error('not used')),
   update: () => Promise.reject(new Error('not used')),
   remove: () => Promise.reject(new Error('not used')),
+  cancel: () => Promise.reject(new Error('not used')),
   status: () => Promise.resolve(null),
 };
 

@@ -56,6 +56,8 @@ export class RecordingOperations implements ExchangeOperations {
   statuses = new Map<string, OperationStatus>();
   /** Answer mutations with 'pending' (as Prefer: respond-async would) instead of success. */
   pending = false;
+  /** When set, deploy() answers only once it resolves: a synchronous deploy still running. */
+  deployGate?: Promise<void>;
 
   get calls(): number {
     return this.deployCalls.length + this.updateCalls.length + this.removeCalls.length;
@@ -66,8 +68,9 @@ export class RecordingOperations implements ExchangeOperations {
     return Promise.resolve(this.pending ? { ok: 'pending' as const, workflowId, runId } : { ok: true as const, workflowId, runId, result });
   }
 
-  deploy(input: DeployExchangeInput): Promise<Outcome<DeployExchangeResult>> {
+  async deploy(input: DeployExchangeInput): Promise<Outcome<DeployExchangeResult>> {
     this.deployCalls.push(input);
+    await this.deployGate;
     return this.answer(input.systemId, `00000000-0000-4000-8000-${String(this.calls).padStart(12, '0')}`, {
       systemId: input.systemId,
       releaseName: input.releaseName,
@@ -85,6 +88,10 @@ export class RecordingOperations implements ExchangeOperations {
       namespace: input.namespace,
       revision: 2,
     });
+  }
+
+  cancel(): Promise<null> {
+    return Promise.resolve(null);
   }
 
   remove(input: RemoveExchangeInput): Promise<Outcome<RemoveExchangeResult>> {

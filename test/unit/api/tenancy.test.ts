@@ -282,6 +282,23 @@ describe('a DELETE while the deploy still runs (no record yet)', () => {
     expect(ops.removeCalls).toHaveLength(0);
   });
 
+  it('is allowed while a synchronous POST of the same orgs still waits on its deploy', async () => {
+    const { app, ops } = setup();
+    let release!: () => void;
+    ops.deployGate = new Promise<void>((ok) => (release = ok));
+    const post = request(app).post('/exchange').set(bearer('deployer-a')).send(postBody()).then((r) => r);
+    while (ops.deployCalls.length === 0) await new Promise((ok) => setTimeout(ok, 5));
+    const systemId = ops.deployCalls[0]!.systemId;
+    ops.statuses.set(systemId, { operation_id: randomUUID(), workflow_id: `exchange-${systemId}`, operation: 'deploy', status: 'running', step: 'install', started_at: null, closed_at: null });
+    await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-b')).send(body).expect(404);
+    await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-a')).send(body).expect(200);
+    release();
+    expect((await post).status).toBe(200);
+    // once the POST has answered, its run id is what identifies the deploy; an unknown one is nobody's
+    await request(app).delete(`/exchange/${systemId}`).set(bearer('deployer-a')).send(body).expect(404);
+    expect(ops.removeCalls).toHaveLength(1);
+  });
+
   it('answers 404 once the deploy has ended without a record', async () => {
     const { app, ops, systemId, running } = await deploying();
     ops.statuses.set(systemId, { ...running, status: 'failed' });
