@@ -293,8 +293,11 @@ export function createActivities(deps: ActivityDeps) {
     /** `helm uninstall --ignore-not-found`: a release that is already gone is success. */
     async helmUninstall(input: ReleaseRef & { deleteData?: boolean; keepClaims?: string[] }): Promise<{ uninstalled: boolean; volumes: VolumesOutcome }> {
       return withRelease(input, async (target, opts, _dir, kube) => {
-        // helm prints "uninstalled" even for a release it did not find, so ask first
-        const exists = (await currentRelease(target, opts)) !== null;
+        // helm prints "uninstalled" even for a release it did not find, so ask first (its records, not a helm process)
+        const records = await releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
+          throw clusterFailure(err, `reading release ${target.releaseName}`);
+        });
+        const exists = records.length > 0;
         if (exists) await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
         // the chart sets no claim retention: the StatefulSet's JetStream claims outlive the release
         const claims = await releaseClaims(kube, target.namespace, target.releaseName).catch((err: unknown) => {

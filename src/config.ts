@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   KUBECONFIG_ALLOW_EXEC: flag('false'),
   KUBECONFIG_ALLOW_FILE_REFERENCES: flag('false'),
   KUBECONFIG_TEMP_DIR: z.string().optional(),
+  /** Repository charts are pulled here once per version (owner-only directory); default <tmpdir>/ned-charts. */
+  CHART_CACHE_DIR: z.string().optional(),
 
   /** Root URL of the Backbone Registry service (its API is under /backbones); by default the one this service serves. */
   REGISTRY_URL: z.string().optional(),
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     kubeconfigPolicy: { allowExec: e.KUBECONFIG_ALLOW_EXEC, allowFileReferences: e.KUBECONFIG_ALLOW_FILE_REFERENCES, serverAllowlist },
     kubeconfigTempDir: e.KUBECONFIG_TEMP_DIR,
+    chartCacheDir: e.CHART_CACHE_DIR,
     auth: { tokens: list(e.API_TOKENS), tokenSha256: list(e.API_TOKEN_SHA256), principals: e.API_PRINCIPALS, principalsFile: e.API_PRINCIPALS_FILE || undefined },
     codecCorsOrigins: list(e.CODEC_CORS_ORIGINS),
     bodyLimit: e.BODY_LIMIT,

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       registry: new BackboneDBClient({ baseUrl: config.registry.url, token: config.registry.token, retries: 0 }),
       registryRetryWindowMs: config.registry.retryWindowMs,
       valuesGuard: createValuesGuard(config.values),
+      chartCacheDir: config.chartCacheDir,
       tempDir: config.kubeconfigTempDir,
       onHelmFinished: metrics.onHelmFinished,
     },

@@ -130,7 +130,7 @@ describe('an exchange over its whole life (POST, PUT, DELETE)', () => {
     const body = { kubeconfig: testKubeconfig(), helm_values: {}, release_name: release, org_ids: 'org001', cluster_id: 'c1', name: 'dup', namespace };
     const first = await http.post(`${stack.baseUrl}/exchange`, body);
     expect(first.status).toBe(200);
-    const second = await http.post(`${stack.baseUrl}/exchange`, { ...body, helm_values: { 'config.cluster.replicas': 5 } });
+    const second = await http.post(`${stack.baseUrl}/exchange`, { ...body, helm_values: { 'config.cluster.enabled': true, 'config.cluster.replicas': 5 } });
     expect(second.status).toBe(409);
     expect(second.data).toMatchObject({ success: false, error_type: 'ExchangeAlreadyExists', existing_system_id: first.data.system_id });
     expect(await helmReleaseNames(namespace)).toEqual([release]);
