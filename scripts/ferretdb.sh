@@ -22,23 +22,13 @@ running() {
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ferretdb
 }
 
-# mongo_ping <port>: sends {ping: 1, $db: "admin"} as an OP_MSG and succeeds when the reply says ok: 1.0
+# mongo_ping <port>: {ping: 1} through the project's own MongoDB driver; succeeds when the server answers ok
 mongo_ping() {
-  python3 - "$1" <<'PY'
-import socket, struct, sys
-def cstr(s): return s.encode() + b"\0"
-body = b"\x10" + cstr("ping") + struct.pack("<i", 1) + b"\x02" + cstr("$db") + struct.pack("<i", 6) + cstr("admin") + b"\0"
-doc = struct.pack("<i", len(body) + 4) + body
-msg = struct.pack("<I", 0) + b"\0" + doc
-with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
-    s.sendall(struct.pack("<iiii", 16 + len(msg), 1, 0, 2013) + msg)
-    buf = b""
-    while len(buf) < 4 or len(buf) < struct.unpack("<i", buf[:4])[0]:
-        chunk = s.recv(65536)
-        if not chunk: sys.exit(1)
-        buf += chunk
-sys.exit(0 if b"\x01ok\x00" + struct.pack("<d", 1.0) in buf else 1)
-PY
+  (cd "$here/.." && node --input-type=module -e "
+    import { MongoClient } from 'mongodb';
+    const c = new MongoClient('mongodb://127.0.0.1:$1/', { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
+    try { const r = await c.db('admin').command({ ping: 1 }); process.exitCode = r.ok === 1 ? 0 : 1; }
+    catch { process.exitCode = 1; } finally { await c.close(); }")
 }
 
 case "$cmd" in

@@ -4,9 +4,6 @@
 import { dirname } from 'node:path';
 import {
   commandList,
-  configEnvKeys,
-  configNumericDefault,
-  configStringDefault,
   copyTarget,
   dependsOn,
   dockerignorePatterns,
@@ -30,6 +27,7 @@ import {
   type Dockerfile,
   type Stage,
 } from './deploy-files.js';
+import { EnvSchema } from '../../../src/config.js';
 
 /**
  * Variables the deployment may set although src/config.ts does not read them (yet).
@@ -40,9 +38,10 @@ const NOT_YET_IN_CONFIG = new Set(['MONGODB_URI', 'API_TOKENS']);
 /** Read by helm or the OS in the image, not by the application. */
 const IMAGE_ONLY_ENV = new Set(['HOME', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME']);
 
-const configSource = readRepoFile('src/config.ts');
-const configKeys = new Set(configEnvKeys(configSource));
-const defaultPort = configNumericDefault(configSource, 'PORT');
+// the settings and their defaults, from the schema src/config.ts parses the environment with
+const configKeys = new Set(Object.keys(EnvSchema.shape));
+const configDefaults = EnvSchema.parse({});
+const defaultPort = configDefaults.PORT;
 const compose: ComposeFile = loadCompose(readRepoFile('docker-compose.yml'));
 const services = compose.services;
 const dockerfile: Dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
@@ -213,7 +212,7 @@ describe('docker-compose.yml', () => {
 
   it("lets the Web UI's browser origin call the api's codec (CORS)", () => {
     const api = serviceEnv(service('api'));
-    const origins = (api.CODEC_CORS_ORIGINS ?? configStringDefault(configSource, 'CODEC_CORS_ORIGINS')).split(',').map((o) => o.trim());
+    const origins = (api.CODEC_CORS_ORIGINS ?? configDefaults.CODEC_CORS_ORIGINS).split(',').map((o) => o.trim());
     const uiUrl = new URL(api.TEMPORAL_UI_URL!);
     expect(portMappings(service('temporal-ui')).map((p) => p.published)).toContain(Number(uiUrl.port));
     expect(origins).toContain(uiUrl.origin);

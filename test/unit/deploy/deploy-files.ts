@@ -10,36 +10,6 @@ export const repoPath = (rel: string): string => join(REPO_ROOT, rel);
 export const readRepoFile = (rel: string): string => readFileSync(repoPath(rel), 'utf8');
 export const repoFileExists = (rel: string): boolean => existsSync(repoPath(rel));
 
-// ---------- src/config.ts ----------
-
-/** Keys of the `EnvSchema = z.object({ ... })` literal in src/config.ts, read from its text. */
-export function configEnvKeys(configSource: string): string[] {
-  const start = configSource.indexOf('const EnvSchema = z.object({');
-  if (start < 0) throw new Error('EnvSchema not found in src/config.ts');
-  const end = configSource.indexOf('\n});', start);
-  if (end < 0) throw new Error('end of EnvSchema not found in src/config.ts');
-  const keys: string[] = [];
-  for (const line of configSource.slice(start, end).split('\n')) {
-    const m = /^ {2}([A-Z][A-Z0-9_]*):\s*(z\.|flag\()/.exec(line);
-    if (m?.[1]) keys.push(m[1]);
-  }
-  return keys;
-}
-
-/** The numeric `.default(N)` of one EnvSchema key. */
-export function configNumericDefault(configSource: string, key: string): number {
-  const m = new RegExp(`^ {2}${key}:.*\\.default\\((\\d+)\\)`, 'm').exec(configSource);
-  if (!m?.[1]) throw new Error(`no numeric default for ${key} in src/config.ts`);
-  return Number(m[1]);
-}
-
-/** The string `.default('…')` of one EnvSchema key. */
-export function configStringDefault(configSource: string, key: string): string {
-  const m = new RegExp(`^ {2}${key}:.*\\.default\\('([^']*)'\\)`, 'm').exec(configSource);
-  if (m?.[1] === undefined) throw new Error(`no string default for ${key} in src/config.ts`);
-  return m[1];
-}
-
 // ---------- shell scripts ----------
 
 /** Words of the first `for sa in ...; do` loop in a shell text (compose `$$` escapes are irrelevant to it). */
