@@ -14,14 +14,26 @@ echo "[test] build (dist/, as the container runs it)" >&2
 npm run build --silent
 # headless Debian Chromium for the Web UI test (installed once)
 "$root/scripts/browser.sh"
-echo "[test] jest (unit, workflow, e2e)" >&2
 # the fault cases (test/faults) append their rows here; the table is printed after jest, also when it failed
 export FAULTS_REPORT="$state/faults.jsonl"
 jest_rc=0
-NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$state/jest.json" "$@" || jest_rc=$?
+run_jest() { # <name> jest args…
+  local name="$1"; shift
+  NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$state/jest-$name.json" "$@" || jest_rc=$?
+}
+if [[ $# -gt 0 ]]; then
+  echo "[test] jest $*" >&2
+  run_jest args "$@"
+else
+  # the fast workflow tier with its coverage of workflows/ (threshold 95 % lines, enforced), then the rest
+  echo "[test] jest: workflow-fast (with coverage of workflows/)" >&2
+  run_jest fast --selectProjects workflow-fast --coverage --coverageReporters=text-summary
+  echo "[test] jest: unit, workflow, e2e, faults" >&2
+  run_jest rest --selectProjects unit workflow e2e faults
+fi
 if [[ -s "$FAULTS_REPORT" ]]; then "$root/node_modules/.bin/tsx" test/faults/print-table.ts "$FAULTS_REPORT"; fi
 # one plain closing line that any reader of the log understands
-node -e 'const r=require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$state/jest.json"
+node -e 'let p=0,f=0,s=0; for (const file of process.argv.slice(1)) { const r=require(file); p+=r.numPassedTests; f+=r.numFailedTests; s+=r.numPendingTests; } console.log(`jest: ${p} passed, ${f} failed, ${s} skipped`)' "$state"/jest-*.json
 [[ $jest_rc == 0 ]] || exit "$jest_rc"
 
 leftover="$(find "$TMPDIR" -name 'ned-kube-*' | wc -l)"

@@ -32,6 +32,8 @@ export const EnvSchema = z.object({
   HELM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** Readiness is part of done: helm waits until the NATS pods are Ready (bounded by HELM_TIMEOUT_SECONDS). */
   HELM_WAIT: z.enum(['none', 'watcher', 'legacy']).default('watcher'),
+  /** helm must die with its worker (setpriv --pdeathsig): without it a crashed worker's helm can rewrite a release. */
+  HELM_REQUIRE_PDEATHSIG: flag('true'),
   HELM_HISTORY_MAX: z.coerce.number().int().min(0).max(1000).default(10),
   BASE_VALUES_PATH: z.string().default('values.yaml'),
   /** Where chart/nats-<version>.values.schema.json files live; VALUES_SCHEMA=off deploys a version without one. */
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       timeoutSeconds: e.HELM_TIMEOUT_SECONDS,
       wait: e.HELM_WAIT === 'none' ? undefined : e.HELM_WAIT,
       historyMax: e.HELM_HISTORY_MAX,
+      requirePdeathsig: e.HELM_REQUIRE_PDEATHSIG,
     },
     publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
     values: {

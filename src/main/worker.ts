@@ -1,6 +1,7 @@
 // Worker process: runs the exchange workflows and the activities (helm, registry client).
 import { NativeConnection } from '@temporalio/worker';
 import { removeStaleKubeconfigDirs } from '../../activities/kubeconfig.js';
+import { findSetpriv } from '../../activities/helm-runner.js';
 import { loadConfig } from '../config.js';
 import { createValuesGuard } from '../domain/values-guard.js';
 import { createLogger } from '../logger.js';
@@ -14,6 +15,13 @@ const logger = createLogger(config.logLevel, 'ned-worker');
 
 async function main(): Promise<void> {
   const payloadKeys = requirePayloadKeys(config);
+  if (!(await findSetpriv())) {
+    // the fault suite showed it: an orphaned helm finishing after its worker died overwrote the retry's release
+    if (config.helm.requirePdeathsig) {
+      throw new Error('setpriv (util-linux) with --pdeathsig is not on PATH: helm could outlive a crashed worker. Install util-linux, or set HELM_REQUIRE_PDEATHSIG=false to run anyway');
+    }
+    logger.warn('setpriv not found and HELM_REQUIRE_PDEATHSIG=false: a helm process can outlive a crashed worker and change a release afterwards');
+  }
   // a predecessor that crashed mid-helm left kubeconfigs (credentials) behind; no helm of ours runs yet
   const stale = await removeStaleKubeconfigDirs(config.kubeconfigTempDir);
   logger.info({ removed: stale }, 'removed stale kubeconfig directories');

@@ -104,7 +104,8 @@ export function startWorkerProcess(stack: Stack, o: WorkerProcessOptions): Resul
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       KUBECONFIG_TEMP_DIR: o.tempDir,
-      ...(o.path ? { PATH: o.path } : {}),
+      // a PATH without setpriv only starts when the operator accepts that helm may outlive the worker
+      ...(o.path ? { PATH: o.path, HELM_REQUIRE_PDEATHSIG: 'false' } : {}),
     },
     reject: false,
   });

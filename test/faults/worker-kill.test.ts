@@ -97,7 +97,7 @@ describe('a worker SIGKILLed while its helm runs', () => {
     await faultCase('worker SIGKILL mid-helm (b): helm orphaned', async (rec) => {
       const s = await setUp();
       // no setpriv on PATH: helm runs without a parent-death signal (its own process group, as always)
-      const first = startWorkerProcess(s.stack, { tempDir: s.dir, path: '/nonexistent-ned-faults', helmTimeoutSeconds: 30 });
+      const first = startWorkerProcess(s.stack, { tempDir: s.dir, path: '/nonexistent-ned-faults', helmTimeoutSeconds: 45 });
       s.workers.push(first);
       const d = await deployMidHelm(s, 'f-orphan');
       s.strays.push(d.helmPid);
@@ -112,7 +112,7 @@ describe('a worker SIGKILLed while its helm runs', () => {
       await expectFinishedOnce(rec, s, d, killedAt);
       const orphanAlive = !(await processGone(d.helmPid));
       rec.notes.push(`orphaned helm ${orphanAlive ? 'still running' : 'already gone'} when the deploy succeeded`);
-      // the orphan gives up at its --timeout (30 s) and writes its verdict on the release: wait for it
+      // the orphan gives up at its --timeout (45 s: after the restarted worker re-installed) and writes its verdict on the release
       await eventually('the orphaned helm to exit', async () => ((await processGone(d.helmPid)) ? true : undefined), 90_000, 250);
       rec.notes.push(`orphan exited ${seconds(Date.now() - killedAt)} after the SIGKILL`);
       const after = await helmHistory(d.release, d.namespace);
