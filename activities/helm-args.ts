@@ -63,7 +63,20 @@ export function getValuesArgs(t: HelmTarget): string[] {
   return ['get', 'values', t.releaseName, ...common(t), '--output', 'json'];
 }
 
-/** Rolls back to the previous revision (helm picks the last one before the current). */
-export function rollbackArgs(t: HelmTarget & { timeoutSeconds: number }): string[] {
-  return ['rollback', t.releaseName, ...common(t), '--timeout', `${t.timeoutSeconds}s`];
+/**
+ * Rolls back to `revision`, or without one to the previous revision (helm picks the last one before the current).
+ * `wait` waits for the restored objects to be ready, as upgrades do.
+ */
+export function rollbackArgs(t: HelmTarget & { timeoutSeconds: number; revision?: number; wait?: 'watcher' | 'legacy'; historyMax?: number }): string[] {
+  const args = ['rollback', t.releaseName];
+  if (t.revision !== undefined) args.push(String(t.revision));
+  args.push(...common(t), '--timeout', `${t.timeoutSeconds}s`);
+  if (t.wait) args.push(`--wait=${t.wait}`);
+  if (t.historyMax !== undefined) args.push('--history-max', String(t.historyMax));
+  return args;
+}
+
+/** `helm upgrade [--install] … --dry-run=server`: renders against the cluster (lookups, capabilities), stores nothing. */
+export function previewArgs(o: Omit<UpgradeOptions, 'wait' | 'rollbackOnFailure'>): string[] {
+  return [...upgradeArgs({ ...o, wait: undefined, rollbackOnFailure: false }), '--dry-run=server'];
 }

@@ -15,6 +15,9 @@ import { createChartCache } from './chart-cache.js';
 import { recoveryFor } from './helm-recovery.js';
 import { deleteClaim, KubeApiError, kubeTarget, releaseClaims, releaseRecords, type KubeTarget } from './kube-api.js';
 import { watchReadiness } from './readiness.js';
+import type { ActivityKit } from './kit.js';
+import { createPreviewActivities } from './preview.js';
+import { createRollbackActivities } from './rollback.js';
 import { runHelm, type HelmRunnerOptions } from './helm-runner.js';
 import { KubeconfigError, resolveKubeconfig, withKubeconfigFile, type KubeconfigPolicy } from './kubeconfig.js';
 import { derivePublicUrl as derivePublicUrlFrom } from './public-url.js';
@@ -237,7 +240,13 @@ export function createActivities(deps: ActivityDeps) {
     return releaseInfo(stdout);
   }
 
+  // what the activities in preview.ts and rollback.ts share with these
+  const chartSource = (heartbeat?: (details: unknown) => void) => chartCache.resolveSource(deps.helm.source, heartbeat);
+  const kit: ActivityKit = { helm: deps.helm, valuesGuard: deps.valuesGuard, withRelease, baseValues, expand, chartSource, watchingReadiness, clusterFailure };
+
   return {
+    ...createPreviewActivities(kit),
+    ...createRollbackActivities(kit),
     /** Whether the release exists, and in which state (deployed, failed, pending-install, …). */
     async helmReleaseStatus(ref: ReleaseRef): Promise<ReleaseState> {
       // helm's release records read through the API server: no helm process for a yes/no question

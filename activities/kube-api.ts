@@ -50,11 +50,17 @@ export class KubeApiError extends Error {
 const MAX_BODY = 32 * 1024 * 1024;
 
 /** One API call; the body is never quoted in errors (it is the remote's text). */
-export function kubeCall(t: KubeTarget, method: string, path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ status: number; body: Obj }> {
+export function kubeCall(
+  t: KubeTarget,
+  method: string,
+  path: string,
+  opts: { timeoutMs?: number; signal?: AbortSignal; body?: string; contentType?: string } = {},
+): Promise<{ status: number; body: Obj }> {
   const url = new URL(path, t.server);
   const send = url.protocol === 'http:' ? httpRequest : request;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method, headers: t.headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: opts.timeoutMs ?? 10_000, signal: opts.signal }, (res) => {
+    const headers = opts.body === undefined ? t.headers : { ...t.headers, 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(opts.body)) };
+    const req = send(url, { method, headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: opts.timeoutMs ?? 10_000, signal: opts.signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -75,7 +81,7 @@ export function kubeCall(t: KubeTarget, method: string, path: string, opts: { ti
     });
     req.on('timeout', () => req.destroy(new KubeApiError(`${method} ${url.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`, 0)));
     req.on('error', (e) => reject(e instanceof KubeApiError ? e : new KubeApiError(`${method} ${url.pathname}: ${(e as NodeJS.ErrnoException).code ?? 'request failed'}`, 0)));
-    req.end();
+    req.end(opts.body);
   });
 }
 
@@ -110,6 +116,15 @@ export interface StoredRelease {
   status: string;
   /** The values the release was installed/upgraded with (helm's "user-supplied values"). */
   config: Obj;
+  /** The rendered objects of this revision (multi-document YAML), as helm applied them. */
+  manifest: string;
+  /** The chart's version (chart.metadata.version), e.g. "2.14.2". */
+  chartVersion: string | null;
+  appVersion: string | null;
+  /** When this revision was deployed (info.last_deployed, RFC 3339). */
+  time: string | null;
+  /** helm's description: "Install complete", "Upgrade complete", "Rollback to 1", or the failure. */
+  description: string | null;
 }
 
 /**
@@ -135,7 +150,73 @@ export async function releaseRecords(t: KubeTarget, namespace: string, release: 
     } catch {
       continue;
     }
-    out.push({ revision: Number(labels.version ?? parsed.version ?? 0), status: str(labels.status) ?? str(asObj(parsed.info).status) ?? 'unknown', config: asObj(parsed.config) });
+    const info = asObj(parsed.info);
+    const chart = asObj(asObj(parsed.chart).metadata);
+    out.push({
+      revision: Number(labels.version ?? parsed.version ?? 0),
+      status: str(labels.status) ?? str(info.status) ?? 'unknown',
+      config: asObj(parsed.config),
+      manifest: str(parsed.manifest) ?? '',
+      chartVersion: str(chart.version) ?? null,
+      appVersion: str(chart.appVersion) ?? null,
+      time: str(info.last_deployed) ?? null,
+      description: str(info.description) ?? null,
+    });
   }
   return out.sort((a, b) => b.revision - a.revision);
+}
+
+export type DryRunApply = { outcome: 'accepted' } | { outcome: 'refused'; status: number; reason: string } | { outcome: 'skipped'; reason: string };
+
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/** Discovery documents read so far, by group/version: one read per group/version and preview. */
+export type Discovery = Map<string, Promise<ApiResource[]>>;
+
+/** The resources one group/version serves (its discovery document); `discovery` caches them per call site. */
+async function servedResources(t: KubeTarget, apiVersion: string, discovery: Discovery): Promise<ApiResource[]> {
+  let found = discovery.get(apiVersion);
+  if (!found) {
+    found = kubeCall(t, 'GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`).then((r) => {
+      if (r.status === 404) return [];
+      if (r.status !== 200) throw new KubeApiError(`discovering ${apiVersion}: HTTP ${r.status}`, r.status);
+      return (Array.isArray(r.body.resources) ? r.body.resources : [])
+        .map((x) => asObj(x))
+        .filter((x) => typeof x.name === 'string' && !x.name.includes('/'))
+        .map((x) => ({ name: String(x.name), kind: String(x.kind), namespaced: x.namespaced === true }));
+    });
+    discovery.set(apiVersion, found);
+  }
+  return found;
+}
+
+/**
+ * Server-side apply of one rendered object with dryRun=All (as helm's field manager, forcing conflicts): the API
+ * server runs its validation and admission as for the real change (an immutable StatefulSet field is refused
+ * here) and stores nothing. Only the API server's own short reason is kept from a refusal.
+ */
+export async function dryRunApply(t: KubeTarget, namespace: string, obj: Obj, discovery: Discovery): Promise<DryRunApply> {
+  const apiVersion = str(obj.apiVersion);
+  const kind = str(obj.kind);
+  const name = str(asObj(obj.metadata).name);
+  if (!apiVersion || !kind || !name) return { outcome: 'skipped', reason: 'the object has no apiVersion, kind or name' };
+  const resource = (await servedResources(t, apiVersion, discovery)).find((r) => r.kind === kind);
+  if (!resource) return { outcome: 'skipped', reason: `the API server does not serve ${kind} in ${apiVersion}` };
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const scope = resource.namespaced ? `/namespaces/${enc(namespace)}` : '';
+  const body = resource.namespaced ? { ...obj, metadata: { ...asObj(obj.metadata), namespace } } : obj;
+  const path = `${base}${scope}/${resource.name}/${enc(name)}?dryRun=All&fieldManager=helm&force=true`;
+  const r = await kubeCall(t, 'PATCH', path, { body: JSON.stringify(body), contentType: 'application/apply-patch+yaml' });
+  if (r.status === 200 || r.status === 201) return { outcome: 'accepted' };
+  if (r.status === 404 && asObj(r.body.details).kind === 'namespaces') return { outcome: 'skipped', reason: `namespace ${namespace} does not exist yet` };
+  if (r.status === 401) throw new KubeApiError(`dry-run apply of ${kind} ${name}: HTTP 401`, 401);
+  if (r.status === 400 || r.status === 403 || r.status === 409 || r.status === 422) {
+    const said = str(r.body.message)?.slice(0, 600) ?? `HTTP ${r.status}`;
+    return { outcome: 'refused', status: r.status, reason: said };
+  }
+  throw new KubeApiError(`dry-run apply of ${kind} ${name}: HTTP ${r.status}`, r.status);
 }

@@ -4,7 +4,7 @@ import { ActivityCancellationType, proxyActivities, type ActivityOptions } from 
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_ACTIVITY_FAILURES } from './shared.js';
 
-const helmProfile: ActivityOptions = {
+export const helmProfile: ActivityOptions = {
   // helm's own --timeout (default 300 s) bounds the run; this adds room for chart download and cleanup
   startToCloseTimeout: '15 minutes',
   // cancellation reaches an activity with a heartbeat reply; the SDK throttles heartbeats to 80% of this

@@ -1,6 +1,7 @@
 // Types and names shared by the API, the worker and workflow code. Pure: this file is bundled into the
 // workflow sandbox, so it must not import Node built-ins or anything with side effects.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ManifestDiff, ObjectRef } from '../src/domain/manifest-diff.js';
 
 export const TASK_QUEUE = 'nats-exchange-deployer';
 
@@ -73,7 +74,82 @@ export interface RemoveExchangeResult {
   volumes?: VolumesOutcome;
 }
 
-export const Operation = { deploy: 'deploy', update: 'update', remove: 'remove' } as const;
+/** A rollback runs under the exchange's id (the same lock); preview and revision reads do not take it. */
+export interface RollbackExchangeInput extends ReleaseRef {
+  systemId: string;
+  /** The helm revision whose values and chart come back. */
+  revision: number;
+}
+
+export interface RollbackExchangeResult {
+  systemId: string;
+  releaseName: string;
+  namespace: string;
+  /** The revision the rollback made (helm numbers it after the newest). */
+  revision: number;
+  restoredRevision: number;
+}
+
+export interface PreviewExchangeInput extends ReleaseRef {
+  systemId: string;
+  helmValues: HelmValues;
+  /** install: preview of a POST (the release must not exist); upgrade: of a PUT (merged over the deployed values). */
+  mode: 'install' | 'upgrade';
+  /** Also return each rendered object in full (Secrets' values hidden). */
+  manifests: boolean;
+}
+
+export interface PreviewObject extends ObjectRef {
+  manifest?: Record<string, unknown>;
+}
+
+/** An object the change would fail on: by the chart rules (before helm) or by the API server's dry run. */
+export interface RefusedObject {
+  kind: string;
+  name: string;
+  reason: string;
+  source: 'chart-rules' | 'api-server';
+}
+
+export interface PreviewExchangeResult {
+  systemId: string;
+  releaseName: string;
+  namespace: string;
+  mode: 'install' | 'upgrade';
+  chartVersion: string | null;
+  /** The values helm would get: base values, the release's retained overrides (upgrade) and the request's. */
+  values: HelmValues;
+  objects: PreviewObject[];
+  refused: RefusedObject[];
+  /** upgrade: the deployed revision the render is compared with, and the difference object by object. */
+  baseRevision?: number;
+  diff?: ManifestDiff;
+  /** Objects the API server's dry run did not check, and why (e.g. a namespace that does not exist yet). */
+  unchecked: Array<{ kind: string; name: string; reason: string }>;
+}
+
+/** One helm revision of a release, as helm's release record holds it (values as a digest only). */
+export interface ReleaseRevision {
+  revision: number;
+  status: string;
+  chartVersion: string | null;
+  appVersion: string | null;
+  /** When it was deployed (RFC 3339). */
+  time: string | null;
+  description: string | null;
+  /** sha256 of the revision's values (canonical JSON). */
+  valuesDigest: string;
+}
+
+export interface ExchangeRevisionsResult {
+  systemId: string;
+  releaseName: string;
+  namespace: string;
+  /** Oldest first, as `helm history` lists them. */
+  revisions: ReleaseRevision[];
+}
+
+export const Operation = { deploy: 'deploy', update: 'update', remove: 'remove', rollback: 'rollback' } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 
 /** What the `progress` query answers while a workflow runs and after it ended. */
@@ -123,6 +199,11 @@ export const FailureType = {
   deployFailed: 'DeployFailed',
   updateFailed: 'UpdateFailed',
   removeFailed: 'RemoveFailed',
+  rollbackFailed: 'RollbackFailed',
+  previewFailed: 'PreviewFailed',
+  revisionsFailed: 'RevisionsFailed',
+  /** A rollback named a revision the release's history does not hold (helm keeps HELM_HISTORY_MAX of them). */
+  revisionNotFound: 'RevisionNotFound',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -13,6 +13,7 @@ import { CAN, foreignOrg, principalOf, requireRole } from './access.js';
 import { clusterFingerprint } from './cluster-fingerprint.js';
 import { HttpError } from './errors.js';
 import { ExchangeAccess, notFound, type ExchangeDirectory, type OperationOwner } from './exchange-access.js';
+import { createRevisionRoutes } from './revision-routes.js';
 import { createSchemas } from './schemas.js';
 import { refuseValues, type ValuesGuard } from '../domain/values-guard.js';
 import { parsePart } from './validate.js';
@@ -90,8 +91,12 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     else if (o.ok === 'pending') req.log.info(fields, `${operation} accepted, still running`);
     else req.log.warn({ ...fields, error_type: o.type, status: o.status }, `${operation} failed`);
   };
+  // previews (?dry_run=true), revisions and rollback: src/api/revision-routes.ts
+  const revisions = createRevisionRoutes({ operations: deps.operations, schemas, access, workflowUrl, fail, accepted, runOptions, minimalKubeconfig, remember, logOutcome });
+  router.use(revisions.router);
 
   router.post('/', requireRole(CAN.mutateExchanges), async (req, res) => {
+    const flags = parsePart(schemas.createExchange.query, req, 'query');
     const body = parsePart(schemas.createExchange.body, req, 'body');
     const foreign = foreignOrg(principalOf(res), body.org_ids);
     if (foreign) throw new HttpError(403, `Forbidden: not a member of organization '${foreign}'`, { error_type: 'Forbidden', org_id: foreign });
@@ -109,6 +114,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     const kubeconfig = minimalKubeconfig(body.kubeconfig);
     // the registry record keeps it, so later changes can be held to the same cluster
     const fingerprint = clusterFingerprint(kubeconfig);
+    const target = { systemId, kubeconfig, releaseName: body.release_name, namespace: body.namespace, helmValues };
+    if (flags.dry_run) return revisions.preview(req, res, { ...target, mode: 'install', manifests: flags.manifests === true });
     const owner: OperationOwner = { orgIds: body.org_ids, releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: fingerprint };
     // while this request waits, a DELETE by the same orgs may cancel the deploy (ExchangeAccess.forChange)
     const answered = access.owners.waitingFor(systemId, owner);
@@ -153,6 +160,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
 
   router.put('/:system_id', requireRole(CAN.mutateExchanges), async (req, res) => {
     const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
+    const flags = parsePart(schemas.updateExchange.query, req, 'query');
     const body = parsePart(schemas.updateExchange.body, req, 'body');
     // the release's current values live in the cluster: the worker checks again with them
     const helmValues = checkValues(body.helm_values, { currentKnown: false });
@@ -162,6 +170,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
       namespace: body.namespace,
       clusterFingerprint: clusterFingerprint(kubeconfig),
     });
+    const target = { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, helmValues };
+    if (flags.dry_run) return revisions.preview(req, res, { ...target, mode: 'upgrade', manifests: flags.manifests === true });
     const outcome = await deps.operations.update(
       {
         systemId: system_id,

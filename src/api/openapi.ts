@@ -126,11 +126,91 @@ const RemoveExchangeResponse = z
   })
   .openapi('RemoveExchangeResponse');
 
+const ObjectRef = z.object({
+  kind: z.string().meta({ example: 'StatefulSet' }),
+  name: z.string().meta({ example: 'exchange-a-nats' }),
+  digest: z.string().meta({ description: 'sha256 (hex) of the object’s canonical JSON (keys sorted).' }),
+});
+const RenderedObject = ObjectRef.extend({
+  manifest: z.record(z.string(), z.unknown()).optional().meta({ description: 'The object in full, with `manifests=true` (a Secret’s values hidden).' }),
+}).openapi('RenderedObject');
+const RefusedObject = z
+  .object({
+    kind: z.string(),
+    name: z.string(),
+    reason: z.string(),
+    source: z.enum(['chart-rules', 'api-server']).meta({ description: 'chart-rules: the project’s rules (immutable StatefulSet fields) before helm; api-server: the API server’s dry-run apply.' }),
+  })
+  .openapi('RefusedObject');
+const PreviewResponse = z
+  .object({
+    success: z.literal(true),
+    dry_run: z.literal(true),
+    system_id: uuid,
+    release_name: z.string(),
+    namespace: z.string(),
+    applicable: z.boolean().meta({ description: 'false when `refused` is not empty: the real request would fail (422) and change nothing.' }),
+    message: z.string(),
+    chart_version: z.string().nullable(),
+    values: z.record(z.string(), z.unknown()).meta({ description: 'The values helm would get: base values, the release’s kept overrides (PUT) and the request’s; credentials shown as "<redacted>".' }),
+    objects: z.array(RenderedObject).meta({ description: 'Every object the chart renders, in manifest order.' }),
+    refused: z.array(RefusedObject),
+    unchecked: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })).meta({ description: 'Objects the API server’s dry run could not check (e.g. the namespace does not exist yet).' }),
+    diff: z
+      .object({
+        base_revision: z.number().int().meta({ description: 'The deployed revision the render is compared with.' }),
+        added: z.array(ObjectRef),
+        removed: z.array(ObjectRef),
+        changed: z.array(z.object({ kind: z.string(), name: z.string(), old_digest: z.string(), new_digest: z.string() })),
+        unchanged: z.number().int(),
+      })
+      .optional()
+      .meta({ description: 'PUT only: the difference to the live release, object by object (kind/name).' }),
+    operation_id: z.string(),
+    workflow_id: z.string().meta({ description: 'The preview’s own workflow (preview-<system_id>-<random>); it takes no lock.' }),
+    workflow_url: z.string(),
+  })
+  .openapi('PreviewResponse');
+
+const RollbackResponse = z
+  .object({
+    success: z.literal(true),
+    message: z.string().meta({ example: "Exchange 'exchange-a' rolled back to revision 1" }),
+    system_id: uuid,
+    revision: z.number().int().meta({ description: 'The revision the rollback made.' }),
+    restored_revision: z.number().int().meta({ description: 'The revision whose values and chart it restored.' }),
+    ...workflowFields,
+  })
+  .openapi('RollbackResponse');
+
+const RevisionsResponse = z
+  .object({
+    success: z.literal(true),
+    system_id: uuid,
+    release_name: z.string(),
+    namespace: z.string(),
+    revisions: z.array(
+      z.object({
+        revision: z.number().int(),
+        status: z.string().meta({ description: 'helm’s status: deployed, superseded, failed, pending-…', example: 'deployed' }),
+        chart_version: z.string().nullable(),
+        app_version: z.string().nullable(),
+        updated_at: z.string().nullable().meta({ format: 'date-time' }),
+        description: z.string().nullable().meta({ example: 'Rollback to 1' }),
+        values_digest: z.string().meta({ description: 'sha256 (hex) of the revision’s values (canonical JSON): equal digests, equal values.' }),
+        made_by: z
+          .union([z.object({ operation: z.string(), operation_id: z.string(), workflow_id: z.string(), workflow_url: z.string() }), z.null()])
+          .meta({ description: 'The deploy, update or rollback of this service that made the revision (from Temporal’s records); null when none did (e.g. helm run by hand) or its record is past retention.' }),
+      }),
+    ).meta({ description: 'Oldest first, as `helm history` lists them (helm keeps HELM_HISTORY_MAX).' }),
+  })
+  .openapi('RevisionsResponse');
+
 const CancelResponse = z
   .object({
     success: z.literal(true),
     system_id: uuid,
-    cancelled_operation: z.string().meta({ description: 'deploy or update (a removal is never cancelled: it is reported as it ended).' }),
+    cancelled_operation: z.string().meta({ description: 'deploy, update or rollback (a removal is never cancelled: it is reported as it ended).' }),
     status: z.string().meta({ description: 'How the operation ended: cancelled (its compensation ran), or succeeded/failed when it ended first.' }),
     operation_id: z.string(),
     workflow_id: z.string(),
@@ -156,7 +236,7 @@ const OperationStatus = z
   .object({
     operation_id: z.string(),
     workflow_id: z.string(),
-    operation: z.string().meta({ description: 'deploy, update or remove.', example: 'deploy' }),
+    operation: z.string().meta({ description: 'deploy, update, remove or rollback.', example: 'deploy' }),
     status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']),
     step: z.string().nullable().meta({ description: 'Step the operation is at (running) or failed at.' }),
     detail: z.string().optional().meta({ description: 'What the running step reports, e.g. "2/3 NATS pods ready" or "waiting for the registry (attempt 3, last error: …)".' }),
@@ -214,7 +294,7 @@ const ERRORS = {
   400: ['BadRequest', 'The request is invalid; `details` names every bad field.'],
   401: ['Unauthorized', 'No bearer token was sent.'],
   403: ['Forbidden', 'The bearer token is not accepted.'],
-  404: ['NotFound', 'No such exchange, operation, release or record.'],
+  404: ['NotFound', 'No such exchange, operation, release, revision or record.'],
   409: ['Conflict', 'The release or exchange exists already, or another operation on the exchange is running.'],
   413: ['PayloadTooLarge', 'The request body is too large.'],
   415: ['UnsupportedMediaType', 'The request body is not application/json.'],
@@ -282,9 +362,11 @@ export function buildOpenApiDocument(schemas: Schemas, opts: OpenApiOptions = {}
       operationId: 'createExchange',
       tags: ['exchange'],
       summary: 'Deploy an exchange',
-      description: 'Installs the NATS release on the cluster and registers the exchange. Waits for the outcome unless `Prefer: respond-async` is sent.',
-      request: { headers: preferHeader, body: jsonBody(createBody) },
-      responses: { 200: json(CreateExchangeResponse, 'Deployed and registered.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+      description:
+        'Installs the NATS release on the cluster and registers the exchange. Waits for the outcome unless `Prefer: respond-async` is sent. ' +
+        'With `dry_run=true` nothing changes: the answer (always synchronous) is a PreviewResponse of what the deploy would apply.',
+      request: { query: schemas.createExchange.query, headers: preferHeader, body: jsonBody(createBody) },
+      responses: { 200: json(z.union([CreateExchangeResponse, PreviewResponse]), 'Deployed and registered; with dry_run=true, the preview.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
     },
     {
       method: 'put',
@@ -292,9 +374,37 @@ export function buildOpenApiDocument(schemas: Schemas, opts: OpenApiOptions = {}
       operationId: 'updateExchange',
       tags: ['exchange'],
       summary: 'Change an exchange',
-      description: 'Upgrades the release with the new value overrides on top of the ones it has.',
-      request: { params: schemas.updateExchange.params, headers: preferHeader, body: jsonBody(updateBody) },
-      responses: { 200: json(UpdateExchangeResponse, 'Upgraded.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+      description:
+        'Upgrades the release with the new value overrides on top of the ones it has. With `dry_run=true` nothing changes: the answer is a ' +
+        'PreviewResponse with the difference to the live release; a change the real PUT would be refused for (an immutable StatefulSet ' +
+        'field, an object the API server rejects) is listed in `refused` with 200 and `applicable: false`.',
+      request: { params: schemas.updateExchange.params, query: schemas.updateExchange.query, headers: preferHeader, body: jsonBody(updateBody) },
+      responses: { 200: json(z.union([UpdateExchangeResponse, PreviewResponse]), 'Upgraded; with dry_run=true, the preview.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+    },
+    {
+      method: 'post',
+      path: '/exchange/{system_id}/rollback',
+      operationId: 'rollbackExchange',
+      tags: ['exchange'],
+      summary: 'Roll an exchange back to an earlier revision',
+      description:
+        'helm rollback to `revision` (waiting for readiness like a PUT), under the exchange’s lock (409 while another operation runs). ' +
+        'Refused before helm runs (error_type RollbackFailed, the message naming the cause) when the revision’s values fail today’s values policy (422) ' +
+        'or schema (400), or would change an immutable StatefulSet field of the deployed release (422); 404 when helm no longer keeps the revision.',
+      request: { params: schemas.rollbackExchange.params, headers: preferHeader, body: jsonBody(documentedBody('RollbackExchangeRequest', schemas.rollbackExchange.body)) },
+      responses: { 200: json(RollbackResponse, 'Rolled back.'), 202: accepted, ...errors(...MUTATION_ERRORS) },
+    },
+    {
+      method: 'post',
+      path: '/exchange/{system_id}/revisions/query',
+      operationId: 'queryRevisions',
+      tags: ['exchange'],
+      summary: 'The release’s helm revisions',
+      description:
+        'Reads helm’s release records in the cluster (the worker does, with the kubeconfig of the body — a POST because the credentials must ' +
+        'not travel in a URL or header). Changes nothing and takes no lock. Body as for DELETE (the same ownership checks); role deployer or viewer.',
+      request: { params: schemas.queryRevisions.params, body: jsonBody(documentedBody('QueryRevisionsRequest', schemas.queryRevisions.body)) },
+      responses: { 200: json(RevisionsResponse, 'The revisions, oldest first.'), ...errors(...MUTATION_ERRORS) },
     },
     {
       method: 'delete',

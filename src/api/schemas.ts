@@ -115,6 +115,21 @@ export const operationParams = z.object({
   operation_id: z.uuid({ error: 'must be a UUID' }),
 });
 
+const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
+
+/**
+ * POST/PUT /exchange query: `dry_run=true` previews the change instead of making it, `manifests=true` adds each
+ * rendered object. Strict: a misspelt flag (`dryrun=true`) must not turn a preview into the real change.
+ */
+export const mutationQuery = z
+  .strictObject({
+    dry_run: flag.optional().meta({ description: '`true`: change nothing, answer what the change would do (a preview).' }),
+    manifests: flag.optional().meta({ description: '`true` (with dry_run): include every rendered object in full (Secret values hidden).' }),
+  })
+  .superRefine((q, ctx) => {
+    if (q.manifests && !q.dry_run) ctx.addIssue({ code: 'custom', message: 'is only allowed with dry_run=true', path: ['manifests'] });
+  });
+
 export function createSchemas(policy: KubeconfigPolicy) {
   const kubeconfig = kubeconfigField(policy);
   return {
@@ -122,6 +137,7 @@ export function createSchemas(policy: KubeconfigPolicy) {
     getExchange: { params: systemIdParam },
     getOperation: { params: operationParams },
     createExchange: {
+      query: mutationQuery,
       body: z.strictObject({
         kubeconfig,
         helm_values: helmValues,
@@ -140,7 +156,26 @@ export function createSchemas(policy: KubeconfigPolicy) {
     },
     updateExchange: {
       params: systemIdParam,
+      query: mutationQuery,
       body: z.strictObject({ kubeconfig, release_name: releaseName, helm_values: helmValues, namespace }),
+    },
+    rollbackExchange: {
+      params: systemIdParam,
+      body: z.strictObject({
+        kubeconfig,
+        release_name: releaseName,
+        namespace,
+        revision: z
+          .number({ error: 'must be a number' })
+          .int('must be an integer')
+          .min(1, 'must be at least 1')
+          .max(2147483647, 'must be at most 2147483647')
+          .meta({ description: 'The helm revision to return to (see POST /exchange/{system_id}/revisions/query).' }),
+      }),
+    },
+    queryRevisions: {
+      params: systemIdParam,
+      body: z.strictObject({ kubeconfig, release_name: releaseName, namespace }),
     },
     cancelOperation: {
       params: systemIdParam,

@@ -1,6 +1,7 @@
 // The API's only way to act: start an exchange workflow under the exchange's id and wait for its outcome.
 // The API never runs helm; the outcome is mapped to the seed's response shapes by the routes.
-import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, CancelledFailure, TimeoutFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowResultType } from '@temporalio/client';
 import type { Metrics } from '../metrics.js';
 import {
@@ -9,13 +10,20 @@ import {
   SearchAttr,
   type DeployExchangeInput,
   type DeployExchangeResult,
+  type ExchangeRevisionsResult,
+  type PreviewExchangeInput,
+  type PreviewExchangeResult,
+  type ReleaseRef,
+  type ReleaseRevision,
+  type RollbackExchangeInput,
+  type RollbackExchangeResult,
   type RemoveExchangeInput,
   type RemoveExchangeResult,
   type UpdateExchangeInput,
   type UpdateExchangeResult,
 } from '../../workflows/shared.js';
 // the workflow functions give start() and result() their types; their modules only define things at load time
-import { deployExchange, progressQuery, removeExchange, updateExchange } from '../../workflows/index.js';
+import { deployExchange, exchangeRevisions, previewExchange, progressQuery, removeExchange, rollbackExchange, updateExchange } from '../../workflows/index.js';
 import { withTimeout } from '../timeout.js';
 
 export interface OperationFailure {
@@ -43,6 +51,20 @@ export interface OperationPending {
 }
 
 export type Outcome<T> = OperationSuccess<T> | OperationFailure | OperationPending;
+
+/** A read-only operation (preview, revisions) is always waited for. */
+export type ReadOutcome<T> = OperationSuccess<T> | OperationFailure;
+
+/** The operation of this service that made a revision, found in Temporal's records of the exchange's workflows. */
+export interface RevisionOrigin {
+  operation: string;
+  operation_id: string;
+  workflow_id: string;
+}
+
+export interface ExchangeRevisions extends Omit<ExchangeRevisionsResult, 'revisions'> {
+  revisions: Array<ReleaseRevision & { madeBy: RevisionOrigin | null }>;
+}
 
 export interface RunOptions {
   /** How long to wait for the result; 0 = answer as soon as the workflow started. Default: until it ends. */
@@ -84,16 +106,28 @@ export interface ExchangeOperations {
   cancel(systemId: string): Promise<CancelOutcome | null>;
   /** An operation by its id (the run id), or the exchange's latest when operationId is omitted; null if none. */
   status(systemId: string, operationId?: string): Promise<OperationStatus | null>;
+  /** What a deploy (mode install) or update (mode upgrade) would do; runs beside the exchange's lock, changes nothing. */
+  preview(input: PreviewExchangeInput): Promise<ReadOutcome<PreviewExchangeResult>>;
+  /** The release's helm revisions (read in the cluster by the worker), each with the operation that made it. */
+  revisions(input: ReleaseRef & { systemId: string }): Promise<ReadOutcome<ExchangeRevisions>>;
+  /** helm rollback to an earlier revision, under the exchange's lock like update. */
+  rollback(input: RollbackExchangeInput, opts?: RunOptions): Promise<Outcome<RollbackExchangeResult>>;
 }
 
-const OPERATION_BY_TYPE = { deployExchange: 'deploy', updateExchange: 'update', removeExchange: 'remove' } as const;
+const OPERATION_BY_TYPE = { deployExchange: 'deploy', updateExchange: 'update', removeExchange: 'remove', rollbackExchange: 'rollback' } as const;
 
-type ExchangeWorkflow = typeof deployExchange | typeof updateExchange | typeof removeExchange;
+type ExchangeWorkflow = typeof deployExchange | typeof updateExchange | typeof removeExchange | typeof rollbackExchange;
+
+/** How long the API waits for a preview or a revisions read (the workflow's execution timeout). */
+const READ_TIMEOUT = '5 minutes';
+/** Clock difference tolerated between the cluster (helm's revision time) and Temporal (the run's start and close). */
+const ORIGIN_SLACK_MS = 120_000;
 
 const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.releaseAlreadyExists]: 409,
   [FailureType.registryConflict]: 409,
   [FailureType.releaseNotFound]: 404,
+  [FailureType.revisionNotFound]: 404,
   [FailureType.invalidKubeconfig]: 400,
   [FailureType.invalidValues]: 400,
   [FailureType.helmRejected]: 422,
@@ -133,6 +167,79 @@ export class TemporalExchangeOperations implements ExchangeOperations {
 
   update(input: UpdateExchangeInput, opts: RunOptions = {}) {
     return this.run(updateExchange, input, opts, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
+  }
+
+  rollback(input: RollbackExchangeInput, opts: RunOptions = {}) {
+    return this.run(rollbackExchange, input, opts, { summary: `Roll back exchange ${input.releaseName} in ${input.namespace} to revision ${input.revision}` });
+  }
+
+  preview(input: PreviewExchangeInput) {
+    const what = input.mode === 'install' ? 'deploy' : 'update';
+    return this.read(previewExchange, `preview-${input.systemId}-${randomUUID()}`, input, 'preview', `Preview of the ${what} of ${input.releaseName} in ${input.namespace} (dry run)`);
+  }
+
+  async revisions(input: ReleaseRef & { systemId: string }): Promise<ReadOutcome<ExchangeRevisions>> {
+    const read = await this.read(exchangeRevisions, `revisions-${input.systemId}-${randomUUID()}`, input, 'revisions', `Revisions of ${input.releaseName} in ${input.namespace}`);
+    if (read.ok === false) return read;
+    const origins = await this.origins(input.systemId).catch(() => []);
+    const revisions = read.result.revisions.map((r) => ({ ...r, madeBy: originOf(r, origins) }));
+    return { ...read, result: { ...read.result, revisions } };
+  }
+
+  /**
+   * The exchange's completed deploys, updates and rollbacks with the revision each made (their results), from
+   * Temporal's visibility store by the ExchangeId search attribute. Runs gone from retention are not found.
+   */
+  private async origins(systemId: string): Promise<Origin[]> {
+    const types = Object.keys(OPERATION_BY_TYPE).filter((t) => t !== 'removeExchange');
+    const query = `ExchangeId = '${systemId.replace(/'/g, '')}' AND ExecutionStatus = 'Completed' AND (${types.map((t) => `WorkflowType = '${t}'`).join(' OR ')})`;
+    const runs = [];
+    for await (const w of this.client.workflow.list({ query, pageSize: 100 })) {
+      runs.push(w);
+      if (runs.length >= 100) break;
+    }
+    const found = await Promise.all(
+      runs.map(async (w): Promise<Origin | undefined> => {
+        const result = (await this.client.workflow.getHandle(w.workflowId, w.runId).result().catch(() => undefined)) as { revision?: unknown } | undefined;
+        if (typeof result?.revision !== 'number') return undefined;
+        const operation = OPERATION_BY_TYPE[w.type as keyof typeof OPERATION_BY_TYPE] ?? w.type;
+        return { revision: result.revision, operation, runId: w.runId, workflowId: w.workflowId, start: w.startTime.getTime(), close: (w.closeTime ?? w.startTime).getTime() };
+      }),
+    );
+    return found.filter((o): o is Origin => o !== undefined);
+  }
+
+  /** Starts a read-only workflow under its own id (no lock, nothing to conflict with) and waits for it. */
+  private async read<W extends typeof previewExchange | typeof exchangeRevisions>(
+    workflow: W,
+    workflowId: string,
+    input: Parameters<W>[0],
+    operation: string,
+    summary: string,
+  ): Promise<ReadOutcome<WorkflowResultType<W>>> {
+    const handle = await this.client.workflow.start(workflow, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input] as Parameters<W>,
+      staticSummary: summary,
+      memo: { releaseName: input.releaseName, namespace: input.namespace },
+      typedSearchAttributes: [
+        { key: SearchAttr.exchangeId, value: input.systemId },
+        { key: SearchAttr.releaseName, value: input.releaseName },
+        { key: SearchAttr.operation, value: operation },
+      ],
+      workflowExecutionTimeout: READ_TIMEOUT,
+    });
+    const runId = handle.firstExecutionRunId;
+    this.metrics?.operationsStarted.inc({ operation });
+    try {
+      const result = await handle.result();
+      this.metrics?.operationsFinished.inc({ operation, outcome: 'succeeded' });
+      return { ok: true, result, workflowId, runId };
+    } catch (err) {
+      this.metrics?.operationsFinished.inc({ operation, outcome: 'failed' });
+      return failureOutcome(err, workflowId, runId);
+    }
   }
 
   async remove(input: RemoveExchangeInput, opts: RunOptions = {}) {
@@ -292,6 +399,9 @@ function failureOutcome(err: unknown, workflowId: string, runId: string): Operat
         step: details.step,
       };
     }
+    if (cause instanceof TimeoutFailure) {
+      return { ok: false, status: 504, type: 'Timeout', error: `The operation did not finish in time (${cause.timeoutType ?? 'timeout'})`, workflowId, runId };
+    }
     if (cause instanceof CancelledFailure) {
       // a DELETE or POST …/cancel stopped it; its saga undid what it had done
       return { ok: false, status: 409, type: 'OperationCancelled', error: `The operation was cancelled (by a DELETE or a cancel request) and undone`, workflowId, runId };
@@ -299,4 +409,25 @@ function failureOutcome(err: unknown, workflowId: string, runId: string): Operat
     return { ok: false, status: 500, type: cause?.name ?? 'WorkflowFailed', error: cause?.message ?? err.message, workflowId, runId };
   }
   throw err;
+}
+
+interface Origin {
+  revision: number;
+  operation: string;
+  runId: string;
+  workflowId: string;
+  start: number;
+  close: number;
+}
+
+/**
+ * Pure: the run that made a revision: same revision number, and the revision's time within the run (give or take
+ * the clock slack); the latest such run, since a release deleted and deployed again numbers its revisions anew.
+ */
+export function originOf(r: { revision: number; time: string | null }, origins: readonly Origin[]): RevisionOrigin | null {
+  const at = r.time ? Date.parse(r.time) : NaN;
+  const match = origins
+    .filter((o) => o.revision === r.revision && (Number.isNaN(at) || (o.start - ORIGIN_SLACK_MS <= at && at <= o.close + ORIGIN_SLACK_MS)))
+    .sort((a, b) => b.start - a.start)[0];
+  return match ? { operation: match.operation, operation_id: match.runId, workflow_id: match.workflowId } : null;
 }

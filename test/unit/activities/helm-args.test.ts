@@ -1,4 +1,4 @@
-import { getValuesArgs, statusArgs, uninstallArgs, upgradeArgs, type UpgradeOptions } from '../../../activities/helm-args.js';
+import { getValuesArgs, previewArgs, rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type UpgradeOptions } from '../../../activities/helm-args.js';
 
 const target = { kubeconfigPath: '/tmp/ned-kube-abc/kubeconfig.yaml', releaseName: 'nats-exchange-1', namespace: 'communication' };
 
@@ -122,5 +122,30 @@ describe('read-only verbs', () => {
     expect(args.slice(0, head.length)).toEqual(head);
     expect(args.slice(head.length)).toEqual(['--kubeconfig', target.kubeconfigPath, '--namespace', 'communication', '--output', 'json']);
     expect(args).not.toContain('--all');
+  });
+});
+
+describe('rollbackArgs', () => {
+  it('without a revision goes back to the previous one (the recovery of an interrupted upgrade), as before', () => {
+    expect(rollbackArgs({ ...target, timeoutSeconds: 300 })).toEqual(['rollback', 'nats-exchange-1', '--kubeconfig', target.kubeconfigPath, '--namespace', 'communication', '--timeout', '300s']);
+  });
+
+  it('with a revision names it right after the release, waits like an upgrade and keeps the history limit', () => {
+    const args = rollbackArgs({ ...target, timeoutSeconds: 120, revision: 3, wait: 'watcher', historyMax: 10 });
+    expect(args.slice(0, 3)).toEqual(['rollback', 'nats-exchange-1', '3']);
+    expect(valueOf(args, '--timeout')).toBe('120s');
+    expect(args).toContain('--wait=watcher');
+    expect(valueOf(args, '--history-max')).toBe('10');
+  });
+});
+
+describe('previewArgs', () => {
+  it.each([true, false])('is the upgrade (install %s) with --dry-run=server, never waiting or rolling back', (install) => {
+    const args = previewArgs(upgrade({ install }));
+    expect(args.at(-1)).toBe('--dry-run=server');
+    expect(args.slice(0, -1)).toEqual(upgradeArgs(upgrade({ install, wait: undefined, rollbackOnFailure: false })));
+    expect(args.some((a) => a.startsWith('--wait'))).toBe(false);
+    expect(args).not.toContain('--rollback-on-failure');
+    expect(valueOf(args, '--output')).toBe('json');
   });
 });

@@ -2,13 +2,18 @@ import request from 'supertest';
 import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../activities/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { createLogger } from '../../../src/logger.js';
-import type { CancelOutcome, ExchangeOperations, OperationFailure, Outcome } from '../../../src/temporal/exchange-operations.js';
+import type { CancelOutcome, ExchangeOperations, ExchangeRevisions, OperationFailure, Outcome, ReadOutcome } from '../../../src/temporal/exchange-operations.js';
 import {
   exchangeWorkflowId,
   FailureType,
   type DeployExchangeInput,
   type DeployExchangeResult,
+  type PreviewExchangeInput,
+  type PreviewExchangeResult,
+  type ReleaseRef,
   type RemoveExchangeInput,
+  type RollbackExchangeInput,
+  type RollbackExchangeResult,
   type RemoveExchangeResult,
   type UpdateExchangeInput,
   type UpdateExchangeResult,
@@ -42,8 +47,50 @@ class FakeOperations implements ExchangeOperations {
   updateOutcome?: Outcome<UpdateExchangeResult> | Error;
   removeOutcome?: Outcome<RemoveExchangeResult> | Error;
 
+  previewCalls: PreviewExchangeInput[] = [];
+  revisionsCalls: Array<ReleaseRef & { systemId: string }> = [];
+  rollbackCalls: RollbackExchangeInput[] = [];
+  previewOutcome?: ReadOutcome<PreviewExchangeResult>;
+  revisionsOutcome?: ReadOutcome<ExchangeRevisions>;
+  rollbackOutcome?: Outcome<RollbackExchangeResult> | Error;
+
   get calls(): number {
-    return this.deployCalls.length + this.updateCalls.length + this.removeCalls.length;
+    return this.deployCalls.length + this.updateCalls.length + this.removeCalls.length + this.rollbackCalls.length + this.previewCalls.length + this.revisionsCalls.length;
+  }
+
+  preview(input: PreviewExchangeInput) {
+    this.previewCalls.push(input);
+    const { systemId, releaseName, namespace, mode } = input;
+    return Promise.resolve(
+      this.previewOutcome ?? {
+        ok: true as const,
+        workflowId: `preview-${systemId}-1`,
+        runId: 'run-p',
+        result: { systemId, releaseName, namespace, mode, chartVersion: '2.14.2', values: { a: 1 }, objects: [], refused: [], unchecked: [] },
+      },
+    );
+  }
+
+  revisions(input: ReleaseRef & { systemId: string }) {
+    this.revisionsCalls.push(input);
+    return Promise.resolve(
+      this.revisionsOutcome ?? {
+        ok: true as const,
+        workflowId: `revisions-${input.systemId}-1`,
+        runId: 'run-r',
+        result: { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revisions: [] },
+      },
+    );
+  }
+
+  rollback(input: RollbackExchangeInput) {
+    this.rollbackCalls.push(input);
+    return FakeOperations.answer(this.rollbackOutcome, () => ({
+      ok: true as const,
+      workflowId: exchangeWorkflowId(input.systemId),
+      runId: 'run-4',
+      result: { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: 4, restoredRevision: input.revision },
+    }));
   }
 
   private static answer<T>(canned: Outcome<T> | Error | undefined, fallback: () => Outcome<T>): Promise<Outcome<T>> {

@@ -189,6 +189,15 @@ class FakeOperations implements ExchangeOperations {
   cancel(): never {
     throw new Error('not used');
   }
+  preview(): never {
+    throw new Error('not used');
+  }
+  revisions(): never {
+    throw new Error('not used');
+  }
+  rollback(): never {
+    throw new Error('not used');
+  }
   status() {
     return Promise.resolve(null);
   }

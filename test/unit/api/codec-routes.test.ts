@@ -30,6 +30,9 @@ const noOperations: ExchangeOperations = {
   update: () => Promise.reject(new Error('not used')),
   remove: () => Promise.reject(new Error('not used')),
   cancel: () => Promise.reject(new Error('not used')),
+  preview: () => Promise.reject(new Error('not used')),
+  revisions: () => Promise.reject(new Error('not used')),
+  rollback: () => Promise.reject(new Error('not used')),
   status: () => Promise.resolve(null),
 };
 

@@ -61,6 +61,11 @@ describe('OpenAPI document', () => {
         'DELETE /exchange/:system_id',
         'GET /exchange/:system_id',
         'GET /exchange/:system_id/operations/:operation_id',
+        'POST /exchange/:system_id/cancel',
+        'POST /exchange/:system_id/rollback',
+        'POST /exchange/:system_id/revisions/query',
+        'GET /chart/values-schema',
+        'GET /chart/values-policy',
         'POST /backbones',
         'GET /backbones',
         'GET /backbones/:id',
@@ -90,15 +95,19 @@ describe('OpenAPI document', () => {
 
   it('documents the seed response shapes and the 202 of respond-async', () => {
     const post = doc.paths['/exchange'].post;
-    const created = deref(post.responses['200'].content['application/json'].schema);
-    expect(created.required).toEqual(expect.arrayContaining(['success', 'system_id', 'release_name', 'namespace', 'public_url']));
+    // POST and PUT answer 200 with the seed shape, or with a preview for ?dry_run=true
+    const [created, postPreview] = (post.responses['200'].content['application/json'].schema.anyOf as Json[]).map(deref);
+    expect(created!.required).toEqual(expect.arrayContaining(['success', 'system_id', 'release_name', 'namespace', 'public_url']));
+    expect(postPreview!.required).toEqual(expect.arrayContaining(['success', 'dry_run', 'values', 'objects', 'refused']));
     for (const [path, method] of [
       ['/exchange/{system_id}', 'put'],
       ['/exchange/{system_id}', 'delete'],
     ] as const) {
-      const ok = deref(doc.paths[path][method].responses['200'].content['application/json'].schema);
+      const schema = doc.paths[path][method].responses['200'].content['application/json'].schema;
+      const ok = deref(schema.anyOf?.[0] ?? schema);
       expect(ok.required).toEqual(expect.arrayContaining(['success', 'message']));
     }
+    expect(doc.paths['/exchange/{system_id}'].put.parameters.map((p: Json) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['query:dry_run', 'query:manifests']));
     for (const [path, method] of [
       ['/exchange', 'post'],
       ['/exchange/{system_id}', 'put'],

@@ -2,13 +2,18 @@
 import { sha256, type PrincipalConfig } from '../../../src/api/auth.js';
 import type { Role } from '../../../src/api/access.js';
 import type { ExchangeDirectory } from '../../../src/api/exchange-routes.js';
-import type { ExchangeOperations, OperationStatus, Outcome } from '../../../src/temporal/exchange-operations.js';
+import type { ExchangeOperations, ExchangeRevisions, OperationStatus, Outcome, ReadOutcome } from '../../../src/temporal/exchange-operations.js';
 import type { BackboneFilter, BackboneRecord, Page, PageRequest } from '../../../src/registry/types.js';
 import {
   exchangeWorkflowId,
   type DeployExchangeInput,
   type DeployExchangeResult,
+  type PreviewExchangeInput,
+  type PreviewExchangeResult,
+  type ReleaseRef,
   type RemoveExchangeInput,
+  type RollbackExchangeInput,
+  type RollbackExchangeResult,
   type RemoveExchangeResult,
   type UpdateExchangeInput,
   type UpdateExchangeResult,
@@ -60,7 +65,7 @@ export class RecordingOperations implements ExchangeOperations {
   deployGate?: Promise<void>;
 
   get calls(): number {
-    return this.deployCalls.length + this.updateCalls.length + this.removeCalls.length;
+    return this.deployCalls.length + this.updateCalls.length + this.removeCalls.length + this.rollbackCalls.length + this.previewCalls.length + this.revisionsCalls.length;
   }
 
   private answer<T>(systemId: string, runId: string, result: T): Promise<Outcome<T>> {
@@ -92,6 +97,33 @@ export class RecordingOperations implements ExchangeOperations {
 
   cancel(): Promise<null> {
     return Promise.resolve(null);
+  }
+
+  previewCalls: PreviewExchangeInput[] = [];
+  preview(input: PreviewExchangeInput): Promise<ReadOutcome<PreviewExchangeResult>> {
+    this.previewCalls.push(input);
+    const { systemId, releaseName, namespace, mode } = input;
+    const result: PreviewExchangeResult = { systemId, releaseName, namespace, mode, chartVersion: '2.14.2', values: {}, objects: [], refused: [], unchecked: [] };
+    return Promise.resolve({ ok: true, workflowId: `preview-${systemId}-x`, runId: '00000000-0000-4000-8000-00000000000a', result });
+  }
+
+  revisionsCalls: Array<ReleaseRef & { systemId: string }> = [];
+  revisions(input: ReleaseRef & { systemId: string }): Promise<ReadOutcome<ExchangeRevisions>> {
+    this.revisionsCalls.push(input);
+    const result: ExchangeRevisions = { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revisions: [] };
+    return Promise.resolve({ ok: true, workflowId: `revisions-${input.systemId}-x`, runId: '00000000-0000-4000-8000-00000000000b', result });
+  }
+
+  rollbackCalls: RollbackExchangeInput[] = [];
+  rollback(input: RollbackExchangeInput): Promise<Outcome<RollbackExchangeResult>> {
+    this.rollbackCalls.push(input);
+    return this.answer(input.systemId, `00000000-0000-4000-8000-${String(this.calls).padStart(12, '0')}`, {
+      systemId: input.systemId,
+      releaseName: input.releaseName,
+      namespace: input.namespace,
+      revision: 3,
+      restoredRevision: input.revision,
+    });
   }
 
   remove(input: RemoveExchangeInput): Promise<Outcome<RemoveExchangeResult>> {

@@ -27,6 +27,10 @@ const happyPath: Activities = {
   derivePublicUrl: ({ releaseName }) => Promise.resolve(`https://cluster.example/nats/${releaseName}`),
   registerBackbone: (rec) => Promise.resolve({ ...rec, created_at: '2025-01-01T00:00:00.000Z' }),
   deregisterBackbone: () => Promise.resolve({ deleted: true }),
+  helmPreview: (input) =>
+    Promise.resolve({ systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, mode: input.mode, chartVersion: '2.14.2', values: {}, objects: [], refused: [], unchecked: [] }),
+  helmRevisions: () => Promise.resolve([]),
+  helmRollback: ({ revision }) => Promise.resolve({ revision: 3, status: 'deployed', restoredRevision: revision }),
 };
 
 export class MockActivities {
@@ -73,6 +77,9 @@ export class MockActivities {
       derivePublicUrl: dispatch('derivePublicUrl'),
       registerBackbone: dispatch('registerBackbone'),
       deregisterBackbone: dispatch('deregisterBackbone'),
+      helmPreview: dispatch('helmPreview'),
+      helmRevisions: dispatch('helmRevisions'),
+      helmRollback: dispatch('helmRollback'),
     };
   }
 }

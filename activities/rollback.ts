@@ -1,0 +1,98 @@
+// A release's history and the way back: helmRevisions lists helm's revisions from its release records (values
+// only as a digest), helmRollback returns the release to an earlier revision's values and chart, after holding
+// them to today's rules: the values guard (a revision made before a policy rule existed does not come back past
+// it) and the immutable StatefulSet fields (against the values deployed now).
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { chartFullname, describeImmutable, immutableChanges } from '../src/domain/chart-rules.js';
+import { digestOf } from '../src/domain/manifest-diff.js';
+import { refuseValues } from '../src/domain/values-guard.js';
+import { FailureType, type ReleaseRef, type ReleaseRevision } from '../workflows/shared.js';
+import { rollbackArgs } from './helm-args.js';
+import { runHelm } from './helm-runner.js';
+import { releaseRecords } from './kube-api.js';
+import type { ActivityKit } from './kit.js';
+import { deepMerge, retainedOverrides } from './values.js';
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // called outside an activity (unit tests)
+  }
+}
+
+export function createRollbackActivities(kit: ActivityKit) {
+  return {
+    /** helm's revisions of the release, oldest first; an unknown release has none. */
+    async helmRevisions(input: ReleaseRef): Promise<ReleaseRevision[]> {
+      return kit.withRelease(input, async (target, _opts, _dir, kube) => {
+        const records = await releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
+          throw kit.clusterFailure(err, `reading release ${target.releaseName}`);
+        });
+        return records
+          .map((r) => ({
+            revision: r.revision,
+            status: r.status,
+            chartVersion: r.chartVersion,
+            appVersion: r.appVersion,
+            time: r.time,
+            description: r.description,
+            valuesDigest: digestOf(r.config),
+          }))
+          .sort((a, b) => a.revision - b.revision);
+      });
+    },
+
+    /**
+     * `helm rollback <release> <revision>`, waiting for readiness as upgrades do; answers the revision it made.
+     * Refused, before helm runs, when the revision's values fail today's values guard or would change an
+     * immutable StatefulSet field of the deployed release.
+     */
+    async helmRollback(input: ReleaseRef & { revision: number }): Promise<{ revision: number; status: string; restoredRevision: number }> {
+      const base = await kit.baseValues();
+      return kit.withRelease(input, async (target, opts, _dir, kube) => {
+        const read = () =>
+          releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
+            throw kit.clusterFailure(err, `reading release ${target.releaseName}`);
+          });
+        const records = await read();
+        const newest = records[0];
+        if (!newest) throw ApplicationFailure.nonRetryable(`Release '${target.releaseName}' not found`, FailureType.releaseNotFound);
+        // a retry after a rollback that went through (its answer was lost) is done already
+        if (attempt() > 1 && newest.status === 'deployed' && newest.description === `Rollback to ${input.revision}`) {
+          return { revision: newest.revision, status: newest.status, restoredRevision: input.revision };
+        }
+        const wanted = records.find((r) => r.revision === input.revision);
+        if (!wanted) {
+          const kept = records.map((r) => r.revision);
+          throw ApplicationFailure.nonRetryable(
+            `Release '${target.releaseName}' has no revision ${input.revision} (it keeps revisions ${Math.min(...kept)} to ${Math.max(...kept)})`,
+            FailureType.revisionNotFound,
+          );
+        }
+        const overrides = retainedOverrides(wanted.config, base);
+        const refusal = kit.valuesGuard ? refuseValues(kit.valuesGuard, overrides) : null;
+        if (refusal) {
+          throw ApplicationFailure.create({
+            message: `Revision ${input.revision}'s values fail today's values guard: ${refusal.message}`,
+            type: refusal.type,
+            nonRetryable: true,
+            details: [{ issues: refusal.issues }],
+          });
+        }
+        const after = deepMerge(base, wanted.config);
+        const statefulSet = chartFullname(target.releaseName, after);
+        const deployed = records.find((r) => r.status === 'deployed');
+        const immutable = deployed ? immutableChanges(deepMerge(base, deployed.config), after) : [];
+        if (immutable.length) {
+          throw ApplicationFailure.create({ message: describeImmutable(immutable, statefulSet), type: FailureType.immutableField, nonRetryable: true, details: [{ keys: immutable }] });
+        }
+        const args = rollbackArgs({ ...target, revision: input.revision, timeoutSeconds: kit.helm.timeoutSeconds, wait: kit.helm.wait, historyMax: kit.helm.historyMax });
+        await kit.watchingReadiness(kube, target, statefulSet, () => runHelm(args, opts));
+        const made = (await read())[0]!;
+        return { revision: made.revision, status: made.status, restoredRevision: input.revision };
+      });
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// What a release renders, object by object: helm's multi-document manifest parsed into objects, each named by
+// kind and name and identified by a digest (sha256 of its canonical JSON), and the difference between two
+// renders (the live release and a dry run). Pure: the preview activity and the unit tests use it.
+import { createHash } from 'node:crypto';
+import yaml from 'js-yaml';
+
+export type ObjectBody = Record<string, unknown>;
+
+export interface ObjectRef {
+  kind: string;
+  name: string;
+  /** sha256 (hex) of the object's canonical JSON. */
+  digest: string;
+}
+
+export interface RenderedObject extends ObjectRef {
+  apiVersion: string;
+  object: ObjectBody;
+}
+
+export interface ObjectChange {
+  kind: string;
+  name: string;
+  old_digest: string;
+  new_digest: string;
+}
+
+export interface ManifestDiff {
+  added: ObjectRef[];
+  removed: ObjectRef[];
+  changed: ObjectChange[];
+  /** How many objects render the same before and after. */
+  unchanged: number;
+}
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** Canonical JSON is bounded: YAML aliases could make a small manifest expand without end. */
+const MAX_CANONICAL_CHARS = 32 * 1024 * 1024;
+
+/**
+ * JSON with object keys sorted (recursively), no whitespace, array order kept; keys whose value is undefined are
+ * left out (as JSON.stringify does). Two objects with the same content give the same text.
+ */
+export function canonicalJson(value: unknown): string {
+  const parts: string[] = [];
+  let size = 0;
+  const emit = (s: string) => {
+    size += s.length;
+    if (size > MAX_CANONICAL_CHARS) throw new ManifestError(`an object is larger than ${MAX_CANONICAL_CHARS} characters as JSON`);
+    parts.push(s);
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 64) throw new ManifestError('an object is nested deeper than 64 levels');
+    if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') {
+      emit(JSON.stringify(typeof v === 'number' && !Number.isFinite(v) ? null : v));
+    } else if (Array.isArray(v)) {
+      emit('[');
+      v.forEach((x, i) => {
+        if (i) emit(',');
+        walk(x === undefined ? null : x, depth + 1);
+      });
+      emit(']');
+    } else if (v instanceof Date) {
+      emit(JSON.stringify(v.toISOString()));
+    } else if (typeof v === 'object') {
+      emit('{');
+      let first = true;
+      for (const k of Object.keys(v).sort()) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        if (!first) emit(',');
+        first = false;
+        emit(`${JSON.stringify(k)}:`);
+        walk(x, depth + 1);
+      }
+      emit('}');
+    } else {
+      emit('null');
+    }
+  };
+  walk(value, 0);
+  return parts.join('');
+}
+
+export function digestOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+const isObject = (v: unknown): v is ObjectBody => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * helm's manifest (YAML documents separated by `---`, with `# Source:` comments) as objects, in manifest order.
+ * YAML's core schema: no timestamps or binary, so a value reads the same in every render. Empty documents are
+ * skipped; a document that is not an object with a kind and a name is an error (helm would refuse it too).
+ */
+export function parseManifest(text: string): RenderedObject[] {
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA });
+  } catch (err) {
+    throw new ManifestError(`the rendered manifest is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const out: RenderedObject[] = [];
+  for (const doc of docs) {
+    if (doc === null || doc === undefined) continue;
+    if (!isObject(doc)) throw new ManifestError('a rendered document is not an object');
+    const kind = typeof doc.kind === 'string' ? doc.kind : '';
+    const name = isObject(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : '';
+    if (!kind || !name) throw new ManifestError('a rendered object has no kind or no metadata.name');
+    out.push({ kind, name, apiVersion: typeof doc.apiVersion === 'string' ? doc.apiVersion : '', digest: digestOf(doc), object: doc });
+  }
+  return out;
+}
+
+const keyOf = (o: { kind: string; name: string }) => `${o.kind}/${o.name}`;
+const byKindThenName = (a: { kind: string; name: string }, b: { kind: string; name: string }) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
+
+/** Objects only `after` has (added), only `before` has (removed), and those both have with other content (changed). */
+export function diffManifests(before: readonly ObjectRef[], after: readonly ObjectRef[]): ManifestDiff {
+  const old = new Map(before.map((o) => [keyOf(o), o]));
+  const now = new Map(after.map((o) => [keyOf(o), o]));
+  const added: ObjectRef[] = [];
+  const changed: ObjectChange[] = [];
+  let unchanged = 0;
+  for (const [key, o] of now) {
+    const was = old.get(key);
+    if (!was) added.push({ kind: o.kind, name: o.name, digest: o.digest });
+    else if (was.digest !== o.digest) changed.push({ kind: o.kind, name: o.name, old_digest: was.digest, new_digest: o.digest });
+    else unchanged++;
+  }
+  const removed = [...old].filter(([key]) => !now.has(key)).map(([, o]) => ({ kind: o.kind, name: o.name, digest: o.digest }));
+  return { added: added.sort(byKindThenName), removed: removed.sort(byKindThenName), changed: changed.sort(byKindThenName), unchanged };
+}
+
+/** A Secret's data as the caller may see it in a preview: keys kept, values replaced. Other objects unchanged. */
+export function withoutSecretData(obj: ObjectBody): ObjectBody {
+  if (obj.kind !== 'Secret') return obj;
+  const hide = (v: unknown) => (isObject(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, '<redacted>'])) : v);
+  return { ...obj, ...(obj.data !== undefined ? { data: hide(obj.data) } : {}), ...(obj.stringData !== undefined ? { stringData: hide(obj.stringData) } : {}) };
+}

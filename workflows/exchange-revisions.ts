@@ -1,0 +1,27 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { failureMessage, failureType } from './progress.js';
+import { FailureType, NON_RETRYABLE_ACTIVITY_FAILURES, type ExchangeRevisionsResult, type ReleaseRef } from './shared.js';
+
+const { helmRevisions } = proxyActivities<Pick<Activities, 'helmRevisions'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
+});
+
+/**
+ * Reads the release's helm revisions from its release records in the cluster, with the caller's kubeconfig (the
+ * API never connects to a cluster itself). Like a preview it runs under an id of its own and takes no lock.
+ */
+export async function exchangeRevisions(input: ReleaseRef & { systemId: string }): Promise<ExchangeRevisionsResult> {
+  try {
+    const revisions = await helmRevisions({ kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace });
+    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revisions };
+  } catch (err) {
+    throw ApplicationFailure.create({
+      message: `Reading the revisions of release '${input.releaseName}' failed: ${failureMessage(err)}`,
+      type: FailureType.revisionsFailed,
+      nonRetryable: true,
+      details: [{ step: 'helm-revisions', causeType: failureType(err) ?? null }],
+    });
+  }
+}
