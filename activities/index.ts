@@ -19,9 +19,10 @@ import type { ActivityKit } from './kit.js';
 import { createPreviewActivities } from './preview.js';
 import { createRollbackActivities } from './rollback.js';
 import { runHelm, type HelmRunnerOptions } from './helm-runner.js';
-import { KubeconfigError, resolveKubeconfig, withKubeconfigFile, type KubeconfigPolicy } from './kubeconfig.js';
-import { derivePublicUrl as derivePublicUrlFrom } from './public-url.js';
-import { deepMerge, expandDottedKeys, isPlainObject, retainedOverrides, ValuesError, type Values } from './values.js';
+import { KubeconfigError, resolveKubeconfig, type KubeconfigPolicy } from '../src/domain/kubeconfig.js';
+import { withKubeconfigFile } from './kubeconfig-file.js';
+import { derivePublicUrl as derivePublicUrlFrom } from '../src/domain/public-url.js';
+import { deepMerge, expandDottedKeys, isPlainObject, retainedOverrides, ValuesError, type Values } from '../src/domain/values.js';
 
 export interface HelmSettings {
   helmBin: string;

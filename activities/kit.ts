@@ -7,7 +7,7 @@ import type { HelmValues, ReleaseRef } from '../workflows/shared.js';
 import type { ChartSource, HelmTarget } from './helm-args.js';
 import type { HelmRunnerOptions } from './helm-runner.js';
 import type { KubeTarget } from './kube-api.js';
-import type { Values } from './values.js';
+import type { Values } from '../src/domain/values.js';
 
 export interface ActivityKit {
   helm: { baseValuesPath: string; timeoutSeconds: number; wait?: 'watcher' | 'legacy'; historyMax: number };

@@ -5,7 +5,7 @@
 import { Agent, request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { isPlainObject } from './values.js';
+import { isPlainObject } from '../src/domain/values.js';
 
 export interface KubeTarget {
   server: URL;

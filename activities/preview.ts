@@ -15,7 +15,7 @@ import { previewArgs } from './helm-args.js';
 import { runHelm } from './helm-runner.js';
 import { dryRunApply, releaseRecords, type Discovery, type StoredRelease } from './kube-api.js';
 import type { ActivityKit } from './kit.js';
-import { deepMerge, isPlainObject, retainedOverrides, type Values } from './values.js';
+import { deepMerge, isPlainObject, retainedOverrides, type Values } from '../src/domain/values.js';
 
 function rendered(stdout: string): { manifest: string; chartVersion: string | null } {
   let parsed: unknown;

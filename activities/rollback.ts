@@ -12,7 +12,7 @@ import { rollbackArgs } from './helm-args.js';
 import { runHelm } from './helm-runner.js';
 import { releaseRecords } from './kube-api.js';
 import type { ActivityKit } from './kit.js';
-import { deepMerge, retainedOverrides } from './values.js';
+import { deepMerge, retainedOverrides } from '../src/domain/values.js';
 
 function attempt(): number {
   try {

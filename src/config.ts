@@ -2,7 +2,7 @@
 // a developer machine (see the README's configuration table).
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { AllowlistError, validateAllowlist } from '../activities/server-policy.js';
+import { AllowlistError, validateAllowlist } from './domain/server-policy.js';
 
 const flag = (fallback: 'true' | 'false') =>
   z

@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { PayloadCodec } from '@temporalio/common';
-import type { KubeconfigPolicy } from '../../activities/kubeconfig.js';
+import type { KubeconfigPolicy } from '../domain/kubeconfig.js';
 import type { BackboneStore } from '../registry/types.js';
 import { createRegistryRouter } from '../registry/router.js';
 import type { ExchangeOperations } from '../temporal/exchange-operations.js';

@@ -2,7 +2,7 @@
 // names another cluster is refused before anything connects anywhere. Built only from public parts (server URL
 // and CA certificate), never from a credential, so the record may be shown to anyone who sees the exchange.
 import { createHash } from 'node:crypto';
-import type { KubeconfigObject } from '../../activities/kubeconfig.js';
+import type { KubeconfigObject } from '../domain/kubeconfig.js';
 
 const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 

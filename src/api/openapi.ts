@@ -5,7 +5,7 @@ import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../domain/kubeconfig.js';
 import { backboneRecordSchema, listQuerySchema, newBackboneSchema } from '../registry/schema.js';
 import { createSchemas, type Schemas } from './schemas.js';
 

@@ -2,8 +2,8 @@
 // the same pure checks the worker runs again (kubeconfig policy, value expansion), so a request that passes
 // here does not fail later for a reason the caller could have been told at once.
 import { z } from 'zod';
-import { KubeconfigError, resolveKubeconfig, type KubeconfigPolicy } from '../../activities/kubeconfig.js';
-import { expandDottedKeys, ValuesError } from '../../activities/values.js';
+import { KubeconfigError, resolveKubeconfig, type KubeconfigPolicy } from '../domain/kubeconfig.js';
+import { expandDottedKeys, ValuesError } from '../domain/values.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ID_TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;

@@ -2,7 +2,7 @@
 // request that cannot work: overrides that change nothing because their section is switched off, changes that
 // Kubernetes refuses on an existing StatefulSet, and the names of the objects a release gets. Pure functions:
 // the API uses them before a workflow starts, the activities again with the release's deployed values.
-import { deepEqual, isPlainObject, type Values } from '../../activities/values.js';
+import { deepEqual, isPlainObject, type Values } from './values.js';
 
 /** Sections the chart's own values.yaml ships with `enabled: false` (chart 2.14.2). */
 export const CHART_SECTIONS_DISABLED_BY_DEFAULT = [

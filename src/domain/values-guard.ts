@@ -3,7 +3,7 @@
 // (over the merged values: base + current + new) and the chart rules (keys that would change nothing).
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { deepMerge, isPlainObject, type Values } from '../../activities/values.js';
+import { deepMerge, isPlainObject, type Values } from './values.js';
 import { describeIneffective, ineffectiveOverrides } from './chart-rules.js';
 import { loadValuesPolicy, type PolicyViolation, type ValuesPolicy } from './values-policy.js';
 import { loadValuesSchema, type ValuesIssue, type ValuesSchema } from './values-schema.js';

@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { leafPaths, valueAt } from './chart-rules.js';
-import type { Values } from '../../activities/values.js';
+import type { Values } from './values.js';
 
 const RuleSchema = z.object({
   name: z.string().min(1),

@@ -1,6 +1,6 @@
 // Worker process: runs the exchange workflows and the activities (helm, registry client).
 import { NativeConnection } from '@temporalio/worker';
-import { removeStaleKubeconfigDirs } from '../../activities/kubeconfig.js';
+import { removeStaleKubeconfigDirs } from '../../activities/kubeconfig-file.js';
 import { findSetpriv } from '../../activities/helm-runner.js';
 import { loadConfig } from '../config.js';
 import { createValuesGuard } from '../domain/values-guard.js';

@@ -6,7 +6,6 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowR
 import type { Metrics } from '../metrics.js';
 import {
   exchangeWorkflowId,
-  FailureType,
   SearchAttr,
   type DeployExchangeInput,
   type DeployExchangeResult,
@@ -25,6 +24,8 @@ import {
 // the workflow functions give start() and result() their types; their modules only define things at load time
 import { deployExchange, exchangeRevisions, previewExchange, progressQuery, removeExchange, rollbackExchange, updateExchange } from '../../workflows/index.js';
 import { withTimeout } from '../timeout.js';
+import { statusForFailure } from '../domain/failures.js';
+export { statusForFailure } from '../domain/failures.js';
 
 export interface OperationFailure {
   ok: false;
@@ -122,32 +123,6 @@ type ExchangeWorkflow = typeof deployExchange | typeof updateExchange | typeof r
 const READ_TIMEOUT = '5 minutes';
 /** Clock difference tolerated between the cluster (helm's revision time) and Temporal (the run's start and close). */
 const ORIGIN_SLACK_MS = 120_000;
-
-const STATUS_BY_TYPE: Record<string, number> = {
-  [FailureType.releaseAlreadyExists]: 409,
-  [FailureType.registryConflict]: 409,
-  [FailureType.releaseNotFound]: 404,
-  [FailureType.revisionNotFound]: 404,
-  [FailureType.invalidKubeconfig]: 400,
-  [FailureType.invalidValues]: 400,
-  [FailureType.helmRejected]: 422,
-  [FailureType.immutableField]: 422,
-  [FailureType.ineffectiveOverride]: 422,
-  [FailureType.valuesPolicy]: 422,
-  [FailureType.helmUnauthorized]: 502,
-  [FailureType.helmUnavailable]: 502,
-  [FailureType.helmNotReady]: 504,
-  [FailureType.releaseLocked]: 409,
-  [FailureType.registrationFailed]: 502,
-  [FailureType.registryUnavailable]: 502,
-  [FailureType.registryRejected]: 502,
-};
-
-/** Pure: the HTTP status for a workflow's final ApplicationFailure (its own type, then the cause it names). */
-export function statusForFailure(type: string | undefined, causeType: string | undefined): number {
-  if (type === FailureType.registrationFailed) return 502;
-  return (causeType && STATUS_BY_TYPE[causeType]) || (type && STATUS_BY_TYPE[type]) || 500;
-}
 
 export class TemporalExchangeOperations implements ExchangeOperations {
   constructor(

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import axios from 'axios';
 import { execa } from 'execa';
-import { expandDottedKeys } from '../../activities/values.js';
+import { expandDottedKeys } from '../../src/domain/values.js';
 import { kubeGet, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
 import { testEnv } from '../support/env.js';
 

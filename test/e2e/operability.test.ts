@@ -10,7 +10,7 @@ import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { temporalReadiness } from '../../src/temporal/readiness.js';
 import type { ExchangeOperations } from '../../src/temporal/exchange-operations.js';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../src/domain/kubeconfig.js';
 import { testKubeconfig } from '../support/cluster.js';
 import { requireEnv, testEnv, uniqueName } from '../support/env.js';
 import { startStack, type Stack } from '../support/stack.js';

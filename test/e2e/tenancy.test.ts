@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
-import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../src/domain/kubeconfig.js';
 import { sha256, type PrincipalConfig } from '../../src/api/auth.js';
 import type { Role } from '../../src/api/access.js';
 import { clusterFingerprint } from '../../src/api/cluster-fingerprint.js';

@@ -19,7 +19,7 @@ import { TemporalExchangeOperations } from '../../src/temporal/exchange-operatio
 import { createExchangeWorker } from '../../src/temporal/worker.js';
 import { temporalReadiness } from '../../src/temporal/readiness.js';
 import type { ChartSource } from '../../activities/helm-args.js';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../src/domain/kubeconfig.js';
 import { testEnv, testValuesGuard, uniqueName } from './env.js';
 
 export interface RegistryFaults {

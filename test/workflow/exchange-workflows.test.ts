@@ -9,8 +9,8 @@ import { NEVER_READY, uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
-import { expandDottedKeys } from '../../activities/values.js';
-import { resolveKubeconfig } from '../../activities/kubeconfig.js';
+import { expandDottedKeys } from '../../src/domain/values.js';
+import { resolveKubeconfig } from '../../src/domain/kubeconfig.js';
 import { ENCODING } from '../../src/temporal/encryption-codec.js';
 
 function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInput {

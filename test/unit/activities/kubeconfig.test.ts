@@ -9,12 +9,11 @@ import {
   KubeconfigError,
   MAX_KUBECONFIG_STRING,
   MAX_KUBECONFIG_TEXT,
-  removeStaleKubeconfigDirs,
   resolveKubeconfig,
-  withKubeconfigFile,
   type KubeconfigIssue,
   type KubeconfigPolicy,
-} from '../../../activities/kubeconfig.js';
+} from '../../../src/domain/kubeconfig.js';
+import { removeStaleKubeconfigDirs, withKubeconfigFile } from '../../../activities/kubeconfig-file.js';
 import { FAKE_CA_DATA, FAKE_TOKEN, kubeconfigWithCluster, kubeconfigWithUser, multiContextKubeconfig, tokenKubeconfig, type Kc } from '../fixtures/kubeconfig.js';
 
 function issuesOf(raw: unknown, policy: KubeconfigPolicy = DEFAULT_KUBECONFIG_POLICY): KubeconfigIssue[] {

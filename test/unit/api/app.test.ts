@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../src/domain/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { createLogger } from '../../../src/logger.js';
 import type { CancelOutcome, ExchangeOperations, ExchangeRevisions, OperationFailure, Outcome, ReadOutcome } from '../../../src/temporal/exchange-operations.js';
@@ -243,7 +243,7 @@ describe('DELETE /exchange/:system_id', () => {
     const { app, ops } = setup();
     const res = await request(app).delete(`/exchange/${SYSTEM_ID_NATS}`).send(removeBody({ namespace: 'nats' })).expect(200);
     expect(res.body).toMatchObject({ success: true, message: "Exchange 'r' removed from cluster and DB", system_id: SYSTEM_ID_NATS, release_uninstalled: true, record_deleted: true });
-    expect(ops.removeCalls).toEqual([{ systemId: SYSTEM_ID_NATS, kubeconfig: resolveKubeconfig(multiContextKubeconfig()).minimal, releaseName: 'r', namespace: 'nats' }]);
+    expect(ops.removeCalls).toEqual([{ systemId: SYSTEM_ID_NATS, kubeconfig: resolveKubeconfig(multiContextKubeconfig()).minimal, releaseName: 'r', namespace: 'nats', deleteData: false }]);
   });
 });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { loadPrincipals, parsePrincipals, PrincipalConfigError, sha256, TokenVerifier, verifierFromSettings } from '../../../src/api/auth.js';
 import { createLogger } from '../../../src/logger.js';

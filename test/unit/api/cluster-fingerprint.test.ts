@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { resolveKubeconfig } from '../../../activities/kubeconfig.js';
+import { resolveKubeconfig } from '../../../src/domain/kubeconfig.js';
 import { clusterFingerprint, normaliseServerUrl } from '../../../src/api/cluster-fingerprint.js';
 import { FAKE_CA_DATA, FAKE_TOKEN, tokenKubeconfig, type Kc } from '../fixtures/kubeconfig.js';
 

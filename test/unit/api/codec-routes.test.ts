@@ -2,7 +2,7 @@
 // every byte string base64. The Web UI decodes what it shows through these endpoints.
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { createLogger } from '../../../src/logger.js';
 import { EncryptionCodec, type EncryptionKey } from '../../../src/temporal/encryption-codec.js';

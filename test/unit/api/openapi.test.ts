@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import express from 'express';
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { buildOpenApiDocument, DOCUMENTED_ROUTES, openApiRouter } from '../../../src/api/openapi.js';
 import { createSchemas } from '../../../src/api/schemas.js';

@@ -2,7 +2,7 @@
 // roles and ownership checks as PUT (another org's exchange is a 404, another cluster a 409, and nothing runs).
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../src/domain/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { TokenVerifier } from '../../../src/api/auth.js';
 import { clusterFingerprint } from '../../../src/api/cluster-fingerprint.js';

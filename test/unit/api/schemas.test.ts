@@ -1,4 +1,4 @@
-import { DEFAULT_KUBECONFIG_POLICY } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
 import { createSchemas, toFieldIssues, type FieldIssue } from '../../../src/api/schemas.js';
 import { kubeconfigWithUser, tokenKubeconfig } from '../fixtures/kubeconfig.js';
 

@@ -3,7 +3,7 @@
 // registered exchange of the cluster it was deployed to.
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../activities/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../../src/domain/kubeconfig.js';
 import { createApp } from '../../../src/api/app.js';
 import { TokenVerifier } from '../../../src/api/auth.js';
 import { clusterFingerprint } from '../../../src/api/cluster-fingerprint.js';

@@ -1,5 +1,5 @@
 import { chartFullname, chartReplicas, immutableChanges, ineffectiveOverrides } from '../../../src/domain/chart-rules.js';
-import { deepMerge, expandDottedKeys } from '../../../activities/values.js';
+import { deepMerge, expandDottedKeys } from '../../../src/domain/values.js';
 
 const base = expandDottedKeys({ 'config.cluster.enabled': false, 'config.cluster.replicas': 3, 'config.jetstream.enabled': false, 'config.jetstream.fileStore.pvc.size': '10Gi', 'promExporter.enabled': false });
 

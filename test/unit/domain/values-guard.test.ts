@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { deepMerge, expandDottedKeys, type Values } from '../../../activities/values.js';
+import { deepMerge, expandDottedKeys, type Values } from '../../../src/domain/values.js';
 import { loadValuesPolicy, parseValuesPolicy } from '../../../src/domain/values-policy.js';
 import { loadValuesSchema, ValuesSchemaMissing } from '../../../src/domain/values-schema.js';
 

@@ -1,4 +1,4 @@
-import { deepMerge, expandDottedKeys, retainedOverrides, splitDottedKey, ValuesError, type Values } from '../../../activities/values.js';
+import { deepMerge, expandDottedKeys, retainedOverrides, splitDottedKey, ValuesError, type Values } from '../../../src/domain/values.js';
 
 /** JSON.parse keeps `__proto__` as an own key, the way a request body arrives. */
 const fromJson = (json: string): Values => JSON.parse(json) as Values;

@@ -1,9 +1,6 @@
 // A caller's kubeconfig is a credential and an instruction to the helm process. This module reduces it to the
-// one context that will be used, refuses what would make the worker run commands or read its own files, and
-// writes it to a private temp file that never outlives the helm call.
-import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// one context that will be used and refuses what would make the worker run commands or read its own files
+// (pure: the API and the worker both use it). Writing it for helm is activities/kubeconfig-file.ts.
 import yaml from 'js-yaml';
 import { urlProblem } from './server-policy.js';
 export { hostAllowed } from './server-policy.js';
@@ -246,54 +243,4 @@ export function resolveKubeconfig(raw: unknown, policy: KubeconfigPolicy = DEFAU
     'current-context': contextName,
   };
   return { minimal, contextName, clusterName: cluster.name, server: server as string };
-}
-
-/**
- * Writes the kubeconfig to a fresh 0700 directory as a 0600 file, runs `fn` with its path and removes the
- * directory on every path out.
- */
-export async function withKubeconfigFile<T>(kubeconfig: KubeconfigObject, fn: (path: string) => Promise<T>, baseDir = tmpdir()): Promise<T> {
-  // the pid in the name tells removeStaleKubeconfigDirs whether the directory's owner still runs
-  const dir = await mkdtemp(join(baseDir, `ned-kube-${process.pid}-`));
-  try {
-    const file = join(dir, 'kubeconfig.yaml');
-    await writeFile(file, yaml.dump(kubeconfig), { mode: 0o600, flag: 'wx' });
-    return await fn(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Whether process `pid` runs (EPERM: it does, as another user). */
-function running(pid: number): boolean {
-  try {
-    return process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the `ned-kube-*` directories (kubeconfigs: credentials) a crashed predecessor left in `tempDir`; returns
- * how many. Skips those of other users and of another worker that still runs (its pid is in the name; our own pid
- * counts as a predecessor's: a restarted container reuses it). Call it before this worker starts any helm.
- */
-export async function removeStaleKubeconfigDirs(tempDir = tmpdir()): Promise<number> {
-  const uid = process.getuid?.();
-  let removed = 0;
-  const names = await readdir(tempDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    throw err;
-  });
-  for (const name of names) {
-    if (!name.startsWith('ned-kube-')) continue;
-    const owner = /^ned-kube-(\d{1,10})-/.exec(name)?.[1];
-    if (owner !== undefined && Number(owner) !== process.pid && running(Number(owner))) continue;
-    const path = join(tempDir, name);
-    const info = await lstat(path).catch(() => undefined);
-    if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
-    await rm(path, { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
 }

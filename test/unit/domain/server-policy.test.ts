@@ -1,5 +1,5 @@
-import { AllowlistError, hostAllowed, internalHostReason, urlProblem, validateAllowlist } from '../../../activities/server-policy.js';
-import { KubeconfigError, resolveKubeconfig, type KubeconfigPolicy } from '../../../activities/kubeconfig.js';
+import { AllowlistError, hostAllowed, internalHostReason, urlProblem, validateAllowlist } from '../../../src/domain/server-policy.js';
+import { KubeconfigError, resolveKubeconfig, type KubeconfigPolicy } from '../../../src/domain/kubeconfig.js';
 import { loadConfig } from '../../../src/config.js';
 import { kubeconfigWithCluster } from '../fixtures/kubeconfig.js';
 

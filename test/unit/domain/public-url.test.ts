@@ -1,4 +1,4 @@
-import { clusterServer, derivePublicUrl, PublicUrlError, type PublicUrlInput } from '../../../activities/public-url.js';
+import { clusterServer, derivePublicUrl, PublicUrlError, type PublicUrlInput } from '../../../src/domain/public-url.js';
 import { kubeconfigWithCluster, multiContextKubeconfig, tokenKubeconfig, type Kc } from '../fixtures/kubeconfig.js';
 
 const input = (kubeconfig: Kc, extra: Partial<PublicUrlInput> = {}): PublicUrlInput => ({
