@@ -110,7 +110,11 @@ function releaseInfo(json: string): HelmReleaseResult {
 function clusterFailure(err: unknown, what: string): ApplicationFailure {
   if (err instanceof KubeApiError && (err.status === 401 || err.status === 403))
     return ApplicationFailure.nonRetryable(`${what}: the cluster refused the credentials (HTTP ${err.status})`, FailureType.helmUnauthorized);
-  return ApplicationFailure.retryable(`${what}: ${err instanceof Error ? err.message : String(err)}`, FailureType.helmUnavailable);
+  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  // the workflow only sees a retried failure when the retries are used up: say now what is being waited for
+  const attempt = inActivity()?.info.attempt;
+  if (attempt !== undefined) reportToWorkflow(`waiting for the cluster (attempt ${attempt}, last error: ${message.slice(0, 200)})`);
+  return ApplicationFailure.retryable(message, FailureType.helmUnavailable);
 }
 
 /** Tells the running workflow how far readiness is (its progress query and the Web UI show it). */

@@ -76,6 +76,8 @@ export const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().optional(),
   /** A mutation that takes longer answers 202 with a status URL instead of holding the connection (0 = always wait). */
+  /** Deploys and updates in flight per org (per API process) before 429 Too Many Requests; 0 = no limit. */
+  ORG_MAX_OPERATIONS: z.coerce.number().int().min(0).max(10_000).default(20),
   SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /**
    * Hosts, `*.suffix`, IPs or CIDRs a kubeconfig's server (and proxy-url) may point at, comma-separated; empty = any
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     codecCorsOrigins: list(e.CODEC_CORS_ORIGINS),
     bodyLimit: e.BODY_LIMIT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST ?? e.HOST },
+    orgMaxOperations: e.ORG_MAX_OPERATIONS,
     syncWaitMs: e.SYNC_WAIT_SECONDS === 0 ? undefined : e.SYNC_WAIT_SECONDS * 1000,
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,

@@ -44,6 +44,8 @@ export interface AppDeps {
   publicBaseUrl?: string;
   /** The values policy and chart schema every POST/PUT is checked against; also served at /chart. */
   valuesGuard?: ValuesGuard;
+  /** Deploys and updates in flight per org before 429 (unset = no limit). */
+  orgMaxOperations?: number;
 }
 
 /** Bodies are JSON only: anything else is refused before a parser sees it. */

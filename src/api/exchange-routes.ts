@@ -15,6 +15,7 @@ import { HttpError } from './errors.js';
 import { ExchangeAccess, notFound, type ExchangeDirectory, type OperationOwner } from './exchange-access.js';
 import { createRevisionRoutes } from './revision-routes.js';
 import { createSchemas } from './schemas.js';
+import { OrgLimiter } from './org-limits.js';
 import { refuseValues, type ValuesGuard } from '../domain/values-guard.js';
 import { parsePart } from './validate.js';
 
@@ -30,6 +31,8 @@ export interface ExchangeRouteDeps {
   syncWaitMs?: number;
   /** The values policy and chart schema every POST/PUT passes before a workflow starts. */
   valuesGuard?: ValuesGuard;
+  /** Deploys and updates in flight per org before 429 (0 or unset = no limit; DELETE is never limited). */
+  orgMaxOperations?: number;
 }
 
 // Fixed namespace for exchange ids: the same (cluster, namespace, release) always gets the same system_id, so
@@ -78,6 +81,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     if (refusal) throw new HttpError(refusal.status, refusal.message, { error_type: refusal.type, details: refusal.issues.map((i) => ({ field: `helm_values.${i.path}`, ...i })) });
     return values;
   };
+  const limiter = new OrgLimiter(deps.orgMaxOperations ?? 0);
+  const limited = <T>(res: Response, orgIds: string[], run: () => Promise<Outcome<T>>) => limiter.run(res, orgIds, run);
   const isPending = <T>(o: Outcome<T>): o is OperationPending => {
     return o.ok === 'pending';
   };
@@ -121,7 +126,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     const answered = access.owners.waitingFor(systemId, owner);
     let outcome: Outcome<DeployExchangeResult>;
     try {
-      outcome = await deps.operations.deploy(
+      outcome = await limited(res, body.org_ids, () => deps.operations.deploy(
         {
           systemId,
           kubeconfig,
@@ -135,7 +140,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
           metadata: body.metadata,
         },
         runOptions(req),
-      );
+      ));
     } finally {
       answered();
     }
@@ -172,7 +177,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
     });
     const target = { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, helmValues };
     if (flags.dry_run) return revisions.preview(req, res, { ...target, mode: 'upgrade', manifests: flags.manifests === true });
-    const outcome = await deps.operations.update(
+    const outcome = await limited(res, owner.orgIds, () => deps.operations.update(
       {
         systemId: system_id,
         kubeconfig,
@@ -181,7 +186,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): Router {
         helmValues,
       },
       runOptions(req),
-    );
+    ));
     remember(outcome, owner);
     logOutcome(req, res, 'update', system_id, outcome);
     if (isPending(outcome)) return accepted(req, res, system_id, outcome, { release_name: body.release_name });

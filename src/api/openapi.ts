@@ -299,6 +299,7 @@ const ERRORS = {
   413: ['PayloadTooLarge', 'The request body is too large.'],
   415: ['UnsupportedMediaType', 'The request body is not application/json.'],
   422: ['Unprocessable', 'The values cannot be applied: refused by the values policy (ValuesPolicy), a key with no effect (IneffectiveOverride), a change Kubernetes does not allow in place (ImmutableField), or rejected by helm/the cluster.'],
+  429: ['TooManyOperations', 'The organization has ORG_MAX_OPERATIONS deploys/updates in flight; retry after Retry-After seconds.'],
   500: ['InternalError', 'An unexpected error.'],
   501: ['NotImplemented', 'No registry is configured for this.'],
   502: ['BadGateway', 'The cluster or the registry failed or refused the operation.'],
@@ -315,7 +316,7 @@ const json = (schema: z.ZodType, description: string, extra: Partial<ResponseCon
   ...extra,
 });
 
-const MUTATION_ERRORS: ErrorStatus[] = [400, 401, 403, 404, 409, 413, 415, 422, 500, 502, 503];
+const MUTATION_ERRORS: ErrorStatus[] = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503];
 const READ_ERRORS: ErrorStatus[] = [400, 401, 403, 500, 503];
 
 const preferHeader = z.object({

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimit: config.bodyLimit,
     syncWaitMs: config.syncWaitMs,
+    orgMaxOperations: config.orgMaxOperations,
     valuesGuard: createValuesGuard(config.values),
     metrics,
     auth,

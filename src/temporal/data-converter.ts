@@ -4,13 +4,13 @@ import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec, parseEncryptionKeys } from './encryption-codec.js';
 
 /** Every payload encrypted, failure messages too; the same for the API's client, the worker and tests. */
-export function createDataConverter(payloadKeys: string): DataConverter {
+export function createDataConverter(payloadKeys: string, opts: { requireEncryption?: boolean } = {}): DataConverter {
   // given as a module path: the worker loads it inside the workflow sandbox as well
-  return { payloadCodecs: [createCodec(payloadKeys)], failureConverterPath: siblingModule('failure-converter.cjs') };
+  return { payloadCodecs: [createCodec(payloadKeys, opts)], failureConverterPath: siblingModule('failure-converter.cjs') };
 }
 
-export function createCodec(payloadKeys: string): EncryptionCodec {
-  return new EncryptionCodec(parseEncryptionKeys(payloadKeys));
+export function createCodec(payloadKeys: string, opts: { requireEncryption?: boolean } = {}): EncryptionCodec {
+  return new EncryptionCodec(parseEncryptionKeys(payloadKeys), opts);
 }
 
 

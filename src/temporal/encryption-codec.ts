@@ -54,7 +54,14 @@ export class EncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
   private readonly current: EncryptionKey;
 
-  constructor(keys: EncryptionKey[]) {
+  /**
+   * @param opts.requireEncryption the worker's setting: a payload that is not encrypted with one of our keys is
+   * refused, so whoever can reach the Temporal frontend cannot hand the worker inputs (kubeconfigs to act with)
+   */
+  constructor(
+    keys: EncryptionKey[],
+    private readonly opts: { requireEncryption?: boolean } = {},
+  ) {
     const [first] = keys;
     if (!first) throw new PayloadKeyError('no payload key configured');
     this.current = first;
@@ -83,7 +90,10 @@ export class EncryptionCodec implements PayloadCodec {
     return Promise.resolve(
       payloads.map((payload) => {
         const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
-        if (!encoding || Buffer.from(encoding).toString() !== ENCODING) return payload;
+        if (!encoding || Buffer.from(encoding).toString() !== ENCODING) {
+          if (this.opts.requireEncryption) throw new PayloadKeyError('refusing a payload that is not encrypted with a configured payload key');
+          return payload;
+        }
         const keyIdRaw = payload.metadata?.[METADATA_KEY_ID];
         const keyId = keyIdRaw ? Buffer.from(keyIdRaw).toString() : '';
         const key = this.byId.get(keyId);

@@ -49,6 +49,8 @@ export interface OperationPending {
   ok: 'pending';
   workflowId: string;
   runId: string;
+  /** Resolves when the workflow has ended, however it ended (per-org limits hold their slot until then). */
+  settled?: Promise<void>;
 }
 
 export type Outcome<T> = OperationSuccess<T> | OperationFailure | OperationPending;
@@ -296,7 +298,6 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     }
     const runId = handle.firstExecutionRunId;
     this.metrics?.operationsStarted.inc({ operation: op });
-    if (opts.waitMs === 0) return { ok: 'pending', workflowId, runId };
     const result = handle.result().then(
       (value) => {
         this.metrics?.operationsFinished.inc({ operation: op, outcome: 'succeeded' });
@@ -307,10 +308,16 @@ export class TemporalExchangeOperations implements ExchangeOperations {
         return failureOutcome(err, workflowId, runId);
       },
     );
+    // handles a rejection too, so an outcome nobody waits for never becomes an unhandled rejection
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (opts.waitMs === 0) return { ok: 'pending', workflowId, runId, settled };
     if (opts.waitMs === undefined) return result;
     let timer: NodeJS.Timeout | undefined;
     const pending = new Promise<OperationPending>((ok) => {
-      timer = setTimeout(() => ok({ ok: 'pending', workflowId, runId }), opts.waitMs);
+      timer = setTimeout(() => ok({ ok: 'pending', workflowId, runId, settled }), opts.waitMs);
     });
     try {
       return await Promise.race([result, pending]);

@@ -40,7 +40,8 @@ export async function createExchangeWorker(o: ExchangeWorkerOptions): Promise<Wo
     taskQueue: o.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(o.activities),
-    dataConverter: createDataConverter(o.payloadKeys),
+    // Temporal is a trust boundary: the worker acts only on inputs encrypted with a key it holds
+    dataConverter: createDataConverter(o.payloadKeys, { requireEncryption: true }),
     // each helm run is a process talking to a remote API server; a handful at a time is plenty on 2 cores
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 8,
     interceptors: { activity: o.activityInterceptors ?? [] },

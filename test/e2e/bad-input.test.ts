@@ -228,6 +228,15 @@ const exchangePost: Case[] = [
   kcCase('with server unix:///var/run/x', kc({ cluster: { server: 'unix:///var/run/x' } }), 'kubeconfig.clusters[0].cluster.server must be an http(s) URL'),
   kcCase('with current-context pointing nowhere', kc({ top: { 'current-context': 'nowhere' } }), "kubeconfig.current-context names context 'nowhere'"),
   kcCase('as a YAML string with a billion-laughs alias bomb', YAML_BOMB, 'kubeconfig has more than 10000 nodes'),
+  // the network is closed: internal addresses in any spelling, refused before anything connects (the test stack
+  // allow-lists only 127.0.0.1, its own cluster)
+  kcCase('with the cloud metadata address', kc({ cluster: { server: 'http://169.254.169.254/latest/meta-data' } }), 'kubeconfig.clusters[0].cluster.server 169.254.169.254 is'),
+  kcCase('with server [::1]', kc({ cluster: { server: 'https://[::1]:6443' } }), 'kubeconfig.clusters[0].cluster.server [::1] is'),
+  kcCase('with server 0x7f.2 (hex loopback)', kc({ cluster: { server: 'https://0x7f.2:6443' } }), 'kubeconfig.clusters[0].cluster.server 127.0.0.2 is'),
+  kcCase('with server 2130706434 (decimal loopback)', kc({ cluster: { server: 'https://2130706434:6443' } }), 'kubeconfig.clusters[0].cluster.server 127.0.0.2 is'),
+  kcCase('with server [::ffff:10.0.0.1] (IPv4-mapped private)', kc({ cluster: { server: 'https://[::ffff:10.0.0.1]' } }), 'kubeconfig.clusters[0].cluster.server'),
+  kcCase('with a proxy-url to the metadata address', kc({ cluster: { 'proxy-url': 'http://169.254.169.254:80' } }), 'kubeconfig.clusters[0].cluster.proxy-url 169.254.169.254 is'),
+  kcCase('with a 900 KB server URL (regex tarpit)', kc({ cluster: { server: `https://127.0.0.1/${'-/'.repeat(450_000)}` } }), 'kubeconfig.clusters[0].cluster.server must be at most'),
   kcCase('as a broken YAML string holding a token', `users: [{name: u, user: {token: "${HOSTILE_TOKEN}"`, 'kubeconfig is not valid YAML or JSON'),
   kcCase('as YAML with a !!js/function tag', `users: [{name: u, user: {token: "${HOSTILE_TOKEN}"}}]\ncurrent-context: !!js/function 'function () {}'`, 'kubeconfig is not valid YAML or JSON'),
   kcCase('as a YAML scalar', HOSTILE_TOKEN, 'kubeconfig must be a kubeconfig object'),

@@ -182,3 +182,23 @@ describe('parseEncryptionKeys', () => {
     expect(message).not.toContain(material);
   });
 });
+
+describe('the worker’s codec (requireEncryption)', () => {
+  it('refuses a plain payload (an input from someone without the key) and still decodes ours', async () => {
+    const strict = new EncryptionCodec([keyA], { requireEncryption: true });
+    await expect(decodeAsync(strict, [toPayload(SECRET)])).rejects.toThrow(PayloadKeyError);
+    await expect(decodeAsync(strict, [toPayload(SECRET)])).rejects.toThrow(/not encrypted with a configured payload key/);
+    const [ok] = await strict.decode([await sealed(SECRET)]);
+    expect(fromPayload(ok)).toEqual(SECRET);
+  });
+
+  it('refuses a payload sealed with a key it does not hold', async () => {
+    const strict = new EncryptionCodec([keyA], { requireEncryption: true });
+    await expect(decodeAsync(strict, [await sealed(SECRET, new EncryptionCodec([keyB]))])).rejects.toThrow(/key 'key-b', which is not configured/);
+  });
+
+  it('the API’s codec (the Web UI’s codec server) passes plain payloads through', async () => {
+    const [p] = await new EncryptionCodec([keyA]).decode([toPayload('plain')]);
+    expect(fromPayload(p)).toBe('plain');
+  });
+});
