@@ -10,13 +10,13 @@ import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
 import { expandDottedKeys } from '../../src/domain/values.js';
-import { resolveKubeconfig } from '../../src/domain/kubeconfig.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../src/domain/kubeconfig.js';
 import { ENCODING } from '../../src/temporal/encryption-codec.js';
 
 function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInput {
   return {
     systemId: randomUUID(),
-    kubeconfig: resolveKubeconfig(testKubeconfig()).minimal,
+    kubeconfig: resolveKubeconfig(testKubeconfig(), { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] }).minimal,
     releaseName: uniqueName('wf'),
     namespace: uniqueName('ns'),
     helmValues: expandDottedKeys(overrides),
