@@ -34,6 +34,26 @@ export function registryOutage(rec: CaseRecord): Promise<void> {
   );
 }
 
+/** The issue's own case: a 30 s outage while the caller waits synchronously, answered success:true. */
+export function registryOutage30sSync(rec: CaseRecord): Promise<void> {
+  return withCaseDir('reg30', (dir) =>
+    withStack(dir, { registryRetryWindowMs: 10 * 60_000 }, async (stack) => {
+      const release = uniqueName('f-reg30');
+      const namespace = uniqueName('ns');
+      stack.faults.failUntil = Date.now() + 30_000;
+      const post = await http.post(`${stack.baseUrl}/exchange`, deployBody(release, namespace, loadKubeconfig()));
+      rec.recoverMs = Math.max(0, Date.now() - stack.faults.failUntil);
+      expect(post.status).toBe(200);
+      expect(post.data).toMatchObject({ success: true, release_name: release });
+      rec.outcome = 'success:true (synchronous answer)';
+      rec.notes.push(`${stack.faults.writesSeen} registry writes; time = registry back to the 200`);
+      const report = await expectNoOrphans(rec, { store: stack.store, namespaces: [namespace], tempDirs: [{ dir }] });
+      expect(report.releases).toEqual([`${namespace}/${release}:deployed:1`]);
+      expect((await stack.store.list({ namespace }, { limit: 10 })).items).toHaveLength(1);
+    }),
+  );
+}
+
 export function registryDownForGood(rec: CaseRecord): Promise<void> {
   return withCaseDir('regdown', (dir) =>
     withStack(dir, { failRegistryWrites: Number.POSITIVE_INFINITY, registryRetryWindowMs: 10_000 }, async (stack) => {
