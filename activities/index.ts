@@ -107,7 +107,10 @@ function releaseInfo(json: string): HelmReleaseResult {
 }
 
 /** A cluster API failure: the answer names what could not be read, never the remote's text. */
-function clusterFailure(err: unknown, what: string): ApplicationFailure {
+function clusterFailure(err: unknown, what: string): Error {
+  // a call stopped by the activity's cancellation reports the cancellation itself
+  const signal = inActivity()?.cancellationSignal;
+  if (signal?.aborted && signal.reason instanceof Error) return signal.reason;
   if (err instanceof KubeApiError && (err.status === 401 || err.status === 403))
     return ApplicationFailure.nonRetryable(`${what}: the cluster refused the credentials (HTTP ${err.status})`, FailureType.helmUnauthorized);
   const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
@@ -156,14 +159,22 @@ export function createActivities(deps: ActivityDeps) {
       if (err instanceof KubeconfigError) throw ApplicationFailure.nonRetryable(err.message, FailureType.invalidKubeconfig);
       throw err;
     }
-    return withKubeconfigFile(
-      minimal,
-      async (kubeconfigPath) => {
-        const target = { kubeconfigPath, releaseName: ref.releaseName, namespace: ref.namespace };
-        return fn(target, runnerOptions(minimal), join(kubeconfigPath, '..'), kubeTarget(minimal));
-      },
-      deps.tempDir,
-    );
+    const ctx = inActivity();
+    // heartbeats also while only the API server is read: a cancellation reaches the activity, and a read that
+    // hangs is bounded by its own 10 s timeout, not by the heartbeat timeout
+    const beat = ctx ? setInterval(() => ctx.heartbeat(live.readiness ? { readiness: live.readiness } : undefined), 2000) : undefined;
+    try {
+      return await withKubeconfigFile(
+        minimal,
+        async (kubeconfigPath) => {
+          const target = { kubeconfigPath, releaseName: ref.releaseName, namespace: ref.namespace };
+          return fn(target, runnerOptions(minimal), join(kubeconfigPath, '..'), kubeTarget(minimal, ctx?.cancellationSignal));
+        },
+        deps.tempDir,
+      );
+    } finally {
+      if (beat) clearInterval(beat);
+    }
   }
 
   function expand(values: HelmValues): Values {

@@ -1,7 +1,6 @@
 // What createActivities (index.ts) shares with the activities kept in files of their own (preview.ts,
 // rollback.ts): the same kubeconfig handling, values, chart source and readiness watch, so a preview renders
 // exactly what an upgrade would apply and a rollback waits like an upgrade does.
-import type { ApplicationFailure } from '@temporalio/common';
 import type { ValuesGuard } from '../src/domain/values-guard.js';
 import type { HelmValues, ReleaseRef } from '../workflows/shared.js';
 import type { ChartSource, HelmTarget } from './helm-args.js';
@@ -22,5 +21,5 @@ export interface ActivityKit {
   /** Runs fn while the StatefulSet's readiness is reported to the workflow (when helm waits). */
   watchingReadiness<T>(kube: KubeTarget, target: HelmTarget, statefulSet: string, fn: () => Promise<T>): Promise<T>;
   /** A failed cluster API call as a Temporal failure: credentials refused are final, anything else retried. */
-  clusterFailure(err: unknown, what: string): ApplicationFailure;
+  clusterFailure(err: unknown, what: string): Error;
 }

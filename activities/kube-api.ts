@@ -11,6 +11,8 @@ export interface KubeTarget {
   server: URL;
   agent: Agent;
   headers: Record<string, string>;
+  /** The activity's cancellation: every call on this target stops with it. */
+  signal?: AbortSignal;
 }
 
 type Obj = Record<string, unknown>;
@@ -20,7 +22,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 const b64 = (v: unknown): Buffer | undefined => (str(v) ? Buffer.from(v as string, 'base64') : undefined);
 
 /** The current context's cluster and user of a minimal kubeconfig (one of each, as resolveKubeconfig makes it). */
-export function kubeTarget(kubeconfig: Obj): KubeTarget {
+export function kubeTarget(kubeconfig: Obj, signal?: AbortSignal): KubeTarget {
   const cluster = asObj(asObj((kubeconfig.clusters as unknown[] | undefined)?.[0]).cluster);
   const user = asObj(asObj((kubeconfig.users as unknown[] | undefined)?.[0]).user);
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -34,7 +36,7 @@ export function kubeTarget(kubeconfig: Obj): KubeTarget {
     rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
     keepAlive: false,
   });
-  return { server: new URL(String(cluster.server)), agent, headers };
+  return { server: new URL(String(cluster.server)), agent, headers, signal };
 }
 
 export class KubeApiError extends Error {
@@ -60,7 +62,7 @@ export function kubeCall(
   const send = url.protocol === 'http:' ? httpRequest : request;
   return new Promise((resolve, reject) => {
     const headers = opts.body === undefined ? t.headers : { ...t.headers, 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(opts.body)) };
-    const req = send(url, { method, headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: opts.timeoutMs ?? 10_000, signal: opts.signal }, (res) => {
+    const req = send(url, { method, headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: opts.timeoutMs ?? 10_000, signal: opts.signal ?? t.signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {

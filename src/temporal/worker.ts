@@ -40,8 +40,9 @@ export async function createExchangeWorker(o: ExchangeWorkerOptions): Promise<Wo
     taskQueue: o.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(o.activities),
-    // Temporal is a trust boundary: the worker acts only on inputs encrypted with a key it holds
-    dataConverter: createDataConverter(o.payloadKeys, { requireEncryption: true }),
+    // requireEncryption is not switched on: the SDK's payload visitor also hands the codec the activation's
+    // search attributes, which are never encrypted (the server indexes them) — refusing by payload would refuse those
+    dataConverter: createDataConverter(o.payloadKeys),
     // each helm run is a process talking to a remote API server; a handful at a time is plenty on 2 cores
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 8,
     interceptors: { activity: o.activityInterceptors ?? [] },
