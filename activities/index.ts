@@ -13,7 +13,7 @@ import { refuseValues, type ValuesGuard } from '../src/domain/values-guard.js';
 import { rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
 import { createChartCache } from './chart-cache.js';
 import { recoveryFor } from './helm-recovery.js';
-import { deleteClaim, KubeApiError, kubeTarget, releaseClaims, releaseRecords, type KubeTarget } from './kube-api.js';
+import { deleteClaim, KubeApiError, kubeTarget, releaseClaims, releaseRecords, type KubeTarget, type StoredRelease } from './kube-api.js';
 import { watchReadiness } from './readiness.js';
 import type { ActivityKit } from './kit.js';
 import { createPreviewActivities } from './preview.js';
@@ -258,7 +258,7 @@ export function createActivities(deps: ActivityDeps) {
 
   // what the activities in preview.ts and rollback.ts share with these
   const chartSource = (heartbeat?: (details: unknown) => void) => chartCache.resolveSource(deps.helm.source, heartbeat);
-  const kit: ActivityKit = { helm: deps.helm, valuesGuard: deps.valuesGuard, withRelease, baseValues, expand, chartSource, watchingReadiness, clusterFailure };
+  const kit: ActivityKit = { helm: deps.helm, valuesGuard: deps.valuesGuard, withRelease, baseValues, expand, chartSource, watchingReadiness, clusterFailure, readReleaseRecords };
 
   return {
     ...createPreviewActivities(kit),
@@ -268,11 +268,11 @@ export function createActivities(deps: ActivityDeps) {
       // helm's release records read through the API server: no helm process for a yes/no question
       return withRelease(ref, async (target, _opts, _dir, kube) => {
         const [records, claims] = await Promise.all([
-          releaseRecords(kube, target.namespace, target.releaseName),
-          releaseClaims(kube, target.namespace, target.releaseName),
-        ]).catch((err: unknown) => {
-          throw clusterFailure(err, `reading release ${target.releaseName}`);
-        });
+          readReleaseRecords(kube, target.namespace, target.releaseName),
+          releaseClaims(kube, target.namespace, target.releaseName).catch((err: unknown) => {
+            throw clusterFailure(err, `reading release ${target.releaseName}`);
+          }),
+        ]);
         const newest = records[0];
         return newest ? { exists: true, status: newest.status, revision: newest.revision, claims } : { exists: false, claims };
       });
@@ -319,10 +319,7 @@ export function createActivities(deps: ActivityDeps) {
     async helmUninstall(input: ReleaseRef & { deleteData?: boolean; keepClaims?: string[] }): Promise<{ uninstalled: boolean; volumes: VolumesOutcome }> {
       return withRelease(input, async (target, opts, _dir, kube) => {
         // helm prints "uninstalled" even for a release it did not find, so ask first (its records, not a helm process)
-        const records = await releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
-          throw clusterFailure(err, `reading release ${target.releaseName}`);
-        });
-        const exists = records.length > 0;
+        const exists = (await readReleaseRecords(kube, target.namespace, target.releaseName)).length > 0;
         if (exists) await runHelm(uninstallArgs({ ...target, timeoutSeconds: deps.helm.timeoutSeconds }), opts);
         // the chart sets no claim retention: the StatefulSet's JetStream claims outlive the release
         const claims = await releaseClaims(kube, target.namespace, target.releaseName).catch((err: unknown) => {
@@ -391,11 +388,16 @@ function registryFailure(err: unknown, what: string, windowMs: number): Applicat
   return ApplicationFailure.retryable(message, FailureType.registryUnavailable);
 }
 
+/** helm's release records of a release, newest first; a failed read is a cluster failure (retried, or final on 401/403). */
+function readReleaseRecords(kube: KubeTarget, namespace: string, release: string): Promise<StoredRelease[]> {
+  return releaseRecords(kube, namespace, release).catch((err: unknown) => {
+    throw clusterFailure(err, `reading release ${release}`);
+  });
+}
+
 /** The newest deployed revision's values (helm's user-supplied values), read from helm's release records. */
 async function lastDeployed(kube: KubeTarget, target: HelmTarget): Promise<{ revision: number; config: Values }> {
-  const records = await releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
-    throw clusterFailure(err, `reading release ${target.releaseName}`);
-  });
+  const records = await readReleaseRecords(kube, target.namespace, target.releaseName);
   const deployed = records.find((r) => r.status === 'deployed');
   if (!deployed) {
     throw ApplicationFailure.nonRetryable(

@@ -5,7 +5,7 @@ import type { ValuesGuard } from '../src/domain/values-guard.js';
 import type { HelmValues, ReleaseRef } from '../workflows/shared.js';
 import type { ChartSource, HelmTarget } from './helm-args.js';
 import type { HelmRunnerOptions } from './helm-runner.js';
-import type { KubeTarget } from './kube-api.js';
+import type { KubeTarget, StoredRelease } from './kube-api.js';
 import type { Values } from '../src/domain/values.js';
 
 export interface ActivityKit {
@@ -22,4 +22,6 @@ export interface ActivityKit {
   watchingReadiness<T>(kube: KubeTarget, target: HelmTarget, statefulSet: string, fn: () => Promise<T>): Promise<T>;
   /** A failed cluster API call as a Temporal failure: credentials refused are final, anything else retried. */
   clusterFailure(err: unknown, what: string): Error;
+  /** helm's release records, newest first, read through the API server; a failed read is a clusterFailure. */
+  readReleaseRecords(kube: KubeTarget, namespace: string, release: string): Promise<StoredRelease[]>;
 }

@@ -13,7 +13,7 @@ import { refuseValues } from '../src/domain/values-guard.js';
 import { FailureType, type PreviewExchangeInput, type PreviewExchangeResult, type RefusedObject } from '../workflows/shared.js';
 import { previewArgs } from './helm-args.js';
 import { runHelm } from './helm-runner.js';
-import { dryRunApply, releaseRecords, type Discovery, type StoredRelease } from './kube-api.js';
+import { dryRunApply, type Discovery, type StoredRelease } from './kube-api.js';
 import type { ActivityKit } from './kit.js';
 import { deepMerge, isPlainObject, retainedOverrides, type Values } from '../src/domain/values.js';
 
@@ -45,9 +45,7 @@ export function createPreviewActivities(kit: ActivityKit) {
       const base = await kit.baseValues();
       const { releaseName, namespace } = input;
       return kit.withRelease(input, async (target, opts, dir, kube) => {
-        const records = await releaseRecords(kube, namespace, releaseName).catch((err: unknown) => {
-          throw kit.clusterFailure(err, `reading release ${releaseName}`);
-        });
+        const records = await kit.readReleaseRecords(kube, namespace, releaseName);
         const refused: RefusedObject[] = [];
         let overrides: Values;
         let live: StoredRelease | undefined;

@@ -10,7 +10,6 @@ import { refuseValues } from '../src/domain/values-guard.js';
 import { FailureType, type ReleaseRef, type ReleaseRevision } from '../workflows/shared.js';
 import { rollbackArgs } from './helm-args.js';
 import { runHelm } from './helm-runner.js';
-import { releaseRecords } from './kube-api.js';
 import type { ActivityKit } from './kit.js';
 import { deepMerge, retainedOverrides } from '../src/domain/values.js';
 
@@ -27,9 +26,7 @@ export function createRollbackActivities(kit: ActivityKit) {
     /** helm's revisions of the release, oldest first; an unknown release has none. */
     async helmRevisions(input: ReleaseRef): Promise<ReleaseRevision[]> {
       return kit.withRelease(input, async (target, _opts, _dir, kube) => {
-        const records = await releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
-          throw kit.clusterFailure(err, `reading release ${target.releaseName}`);
-        });
+        const records = await kit.readReleaseRecords(kube, target.namespace, target.releaseName);
         return records
           .map((r) => ({
             revision: r.revision,
@@ -52,10 +49,7 @@ export function createRollbackActivities(kit: ActivityKit) {
     async helmRollback(input: ReleaseRef & { revision: number }): Promise<{ revision: number; status: string; restoredRevision: number }> {
       const base = await kit.baseValues();
       return kit.withRelease(input, async (target, opts, _dir, kube) => {
-        const read = () =>
-          releaseRecords(kube, target.namespace, target.releaseName).catch((err: unknown) => {
-            throw kit.clusterFailure(err, `reading release ${target.releaseName}`);
-          });
+        const read = () => kit.readReleaseRecords(kube, target.namespace, target.releaseName);
         const records = await read();
         const newest = records[0];
         if (!newest) throw ApplicationFailure.nonRetryable(`Release '${target.releaseName}' not found`, FailureType.releaseNotFound);
