@@ -27,6 +27,8 @@ export interface UpgradeOptions extends HelmTarget {
   historyMax: number;
   /** Updates: on failure (not ready in time, refused), helm restores the last deployed revision. */
   rollbackOnFailure?: boolean;
+  /** Labels on helm's release record (e.g. which exchange created the release); helm merges them on upgrades. */
+  labels?: Record<string, string>;
 }
 
 function common(t: HelmTarget): string[] {
@@ -45,6 +47,8 @@ export function upgradeArgs(o: UpgradeOptions): string[] {
   args.push('--timeout', `${o.timeoutSeconds}s`, '--history-max', String(o.historyMax));
   if (o.wait) args.push(`--wait=${o.wait}`);
   if (o.rollbackOnFailure) args.push('--rollback-on-failure');
+  const labels = Object.entries(o.labels ?? {});
+  if (labels.length) args.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
   args.push('--output', 'json');
   return args;
 }
@@ -53,14 +57,6 @@ export function uninstallArgs(t: HelmTarget & { timeoutSeconds: number; wait?: b
   const args = ['uninstall', t.releaseName, ...common(t), '--ignore-not-found', '--timeout', `${t.timeoutSeconds}s`];
   if (t.wait) args.push('--wait');
   return args;
-}
-
-export function statusArgs(t: HelmTarget): string[] {
-  return ['status', t.releaseName, ...common(t), '--output', 'json'];
-}
-
-export function getValuesArgs(t: HelmTarget): string[] {
-  return ['get', 'values', t.releaseName, ...common(t), '--output', 'json'];
 }
 
 /**

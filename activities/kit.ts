@@ -1,27 +1,184 @@
-// What createActivities (index.ts) shares with the activities kept in files of their own (preview.ts,
-// rollback.ts): the same kubeconfig handling, values, chart source and readiness watch, so a preview renders
-// exactly what an upgrade would apply and a rollback waits like an upgrade does.
-import type { ValuesGuard } from '../src/domain/values-guard.js';
-import type { HelmValues, ReleaseRef } from '../workflows/shared.js';
-import type { ChartSource, HelmTarget } from './helm-args.js';
+// What every activity file shares, built once per worker from its deps: the kubeconfig handling (validated
+// again, written to a private temp file for one operation), values, the chart source, the readiness watch, the
+// release records, and the one `helm upgrade` every deploy and update runs. A preview renders exactly what an
+// upgrade would apply and a rollback waits as an upgrade does, because they use the same kit.
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import yaml from 'js-yaml';
+import { KubeconfigError, resolveKubeconfig } from '../src/domain/kubeconfig.js';
+import { expandDottedKeys, isPlainObject, ValuesError, type Values } from '../src/domain/values.js';
+import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
+import { createChartCache } from './chart-cache.js';
+import { attempt, clusterFailure, inActivity, releaseInfo, reportToWorkflow, secretsOf } from './context.js';
+import { realSideEffects, type ActivityDeps, type HelmReleaseResult } from './deps.js';
+import { rollbackArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
+import { recoveryFor } from './helm-recovery.js';
 import type { HelmRunnerOptions } from './helm-runner.js';
-import type { KubeTarget, StoredRelease } from './kube-api.js';
-import type { Values } from '../src/domain/values.js';
+import type { Claim, KubeTarget, StoredRelease } from './kube-api.js';
+import { watchReadiness } from './readiness.js';
 
-export interface ActivityKit {
-  helm: { baseValuesPath: string; timeoutSeconds: number; wait?: 'watcher' | 'legacy'; historyMax: number };
-  valuesGuard?: ValuesGuard;
-  /** Validates the kubeconfig again, writes the minimal one to a private temp file for fn, removes it after. */
-  withRelease<T>(ref: ReleaseRef, fn: (target: HelmTarget, opts: HelmRunnerOptions, dir: string, kube: KubeTarget) => Promise<T>): Promise<T>;
-  baseValues(): Promise<Values>;
-  /** Dotted keys expanded; a bad key is a non-retryable InvalidValues failure. */
-  expand(values: HelmValues): Values;
-  /** The chart helm gets (a repository chart pulled once into the cache). */
-  chartSource(heartbeat?: (details: unknown) => void): Promise<ChartSource>;
-  /** Runs fn while the StatefulSet's readiness is reported to the workflow (when helm waits). */
-  watchingReadiness<T>(kube: KubeTarget, target: HelmTarget, statefulSet: string, fn: () => Promise<T>): Promise<T>;
-  /** A failed cluster API call as a Temporal failure: credentials refused are final, anything else retried. */
-  clusterFailure(err: unknown, what: string): Error;
-  /** helm's release records, newest first, read through the API server; a failed read is a clusterFailure. */
-  readReleaseRecords(kube: KubeTarget, namespace: string, release: string): Promise<StoredRelease[]>;
+/** One open operation on a release: helm's target, runner options, a private directory, the API server. */
+export interface Operation {
+  target: HelmTarget;
+  opts: HelmRunnerOptions;
+  /** The 0700 directory holding the kubeconfig; files written here are removed with it. */
+  dir: string;
+  kube: KubeTarget;
+  /** The reduced kubeconfig (for public_url and the like). */
+  kubeconfig: Record<string, unknown>;
+}
+
+export function createKit(deps: ActivityDeps) {
+  const fx = { ...realSideEffects, ...definedOnly({ runHelm: deps.runHelm, kube: deps.kube, writeKubeconfig: deps.writeKubeconfig, clock: deps.clock }) };
+  /** Shared with the heartbeat, so each heartbeat says how far readiness is. */
+  const live: { readiness?: string } = {};
+  const chartCache = createChartCache({ helmBin: deps.helm.helmBin, env: deps.helm.env, cacheDir: deps.chartCacheDir ?? join(tmpdir(), 'ned-charts'), onFinished: deps.onHelmFinished });
+
+  const runnerOptions = (kubeconfig: Record<string, unknown>): HelmRunnerOptions => {
+    const ctx = inActivity();
+    return {
+      helmBin: deps.helm.helmBin,
+      env: deps.helm.env,
+      heartbeat: ctx ? (d) => ctx.heartbeat(live.readiness ? { ...(d as object), readiness: live.readiness } : d) : undefined,
+      signal: ctx?.cancellationSignal,
+      redact: secretsOf(kubeconfig),
+      onFinished: deps.onHelmFinished,
+    };
+  };
+
+  /** Validates the kubeconfig again (the worker does not trust its caller) and writes the minimal one for fn. */
+  async function withRelease<T>(ref: ReleaseRef, fn: (op: Operation) => Promise<T>): Promise<T> {
+    let minimal: Record<string, unknown>;
+    try {
+      minimal = resolveKubeconfig(ref.kubeconfig, deps.kubeconfigPolicy).minimal;
+    } catch (err) {
+      if (err instanceof KubeconfigError) throw ApplicationFailure.nonRetryable(err.message, FailureType.invalidKubeconfig);
+      throw err;
+    }
+    const ctx = inActivity();
+    // heartbeats also while only the API server is read: a cancellation reaches the activity, and a read that
+    // hangs is bounded by its own 10 s timeout, not by the heartbeat timeout
+    const beat = ctx ? setInterval(() => ctx.heartbeat(live.readiness ? { readiness: live.readiness } : undefined), 2000) : undefined;
+    try {
+      return await fx.writeKubeconfig(
+        minimal,
+        (kubeconfigPath) =>
+          fn({
+            target: { kubeconfigPath, releaseName: ref.releaseName, namespace: ref.namespace },
+            opts: runnerOptions(minimal),
+            dir: join(kubeconfigPath, '..'),
+            kube: fx.kube.kubeTarget(minimal, ctx?.cancellationSignal),
+            kubeconfig: minimal,
+          }),
+        deps.tempDir,
+      );
+    } finally {
+      if (beat) clearInterval(beat);
+    }
+  }
+
+  function expand(values: HelmValues): Values {
+    try {
+      return expandDottedKeys(values);
+    } catch (err) {
+      if (err instanceof ValuesError) throw ApplicationFailure.nonRetryable(err.message, FailureType.invalidValues);
+      throw err;
+    }
+  }
+
+  async function baseValues(): Promise<Values> {
+    const loaded = yaml.load(await readFile(deps.helm.baseValuesPath, 'utf8'));
+    return isPlainObject(loaded) ? loaded : {};
+  }
+
+  /** helm's release records, newest first; a failed read is a cluster failure (retried, or final on 401/403). */
+  function readReleaseRecords(kube: KubeTarget, namespace: string, release: string): Promise<StoredRelease[]> {
+    return fx.kube.releaseRecords(kube, namespace, release).catch((err: unknown) => {
+      throw clusterFailure(err, `reading release ${release}`);
+    });
+  }
+
+  function readClaims(kube: KubeTarget, namespace: string, release: string): Promise<Claim[]> {
+    return fx.kube.releaseClaims(kube, namespace, release).catch((err: unknown) => {
+      throw clusterFailure(err, "listing the release's PersistentVolumeClaims");
+    });
+  }
+
+  /** The newest deployed revision's values (helm's user-supplied values), read from helm's release records. */
+  async function lastDeployed(kube: KubeTarget, target: HelmTarget): Promise<{ revision: number; config: Values }> {
+    const records = await readReleaseRecords(kube, target.namespace, target.releaseName);
+    const deployed = records.find((r) => r.status === 'deployed');
+    if (!deployed) {
+      throw ApplicationFailure.nonRetryable(
+        records.length ? `Release '${target.releaseName}' has no deployed revision (newest: ${records[0]!.status})` : `Release '${target.releaseName}' not found`,
+        FailureType.releaseNotFound,
+      );
+    }
+    return { revision: deployed.revision, config: deployed.config };
+  }
+
+  /** Runs fn while the StatefulSet's readiness is reported to the workflow (only when helm waits for readiness). */
+  async function watchingReadiness<T>(kube: KubeTarget, target: HelmTarget, statefulSet: string, fn: () => Promise<T>): Promise<T> {
+    if (!deps.helm.wait) return fn();
+    const watch = watchReadiness({
+      read: () => fx.kube.statefulSetReadiness(kube, target.namespace, statefulSet),
+      intervalMs: deps.readinessIntervalMs,
+      onChange: (text) => {
+        live.readiness = text;
+        inActivity()?.heartbeat({ verb: 'upgrade', readiness: text });
+        reportToWorkflow(text);
+      },
+    });
+    try {
+      return await fn();
+    } finally {
+      watch.stop();
+      live.readiness = undefined;
+    }
+  }
+
+  /** On a retry, clears the pending-* state an earlier attempt of ours left when its helm was killed. */
+  async function recoverInterruptedOperation(op: Operation, newestStatus: string | undefined): Promise<void> {
+    const action = recoveryFor(newestStatus, attempt());
+    if (action === 'none') return;
+    inActivity()?.log.warn('recovering a release left pending by an interrupted helm run', { release: op.target.releaseName, status: newestStatus, action });
+    const args = action === 'uninstall' ? uninstallArgs({ ...op.target, timeoutSeconds: deps.helm.timeoutSeconds }) : rollbackArgs({ ...op.target, timeoutSeconds: deps.helm.timeoutSeconds });
+    await fx.runHelm(args, op.opts);
+  }
+
+  /** `helm upgrade [--install]` with the base values and `overrides`, inside an open withRelease. */
+  async function upgrade(op: Operation, overrides: Values, o: { install: boolean; labels?: Record<string, string>; newestStatus?: string }): Promise<HelmReleaseResult> {
+    const overridesPath = join(op.dir, 'overrides.json');
+    await writeFile(overridesPath, JSON.stringify(overrides), { mode: 0o600 });
+    if (attempt() > 1) {
+      const status = o.newestStatus ?? (await readReleaseRecords(op.kube, op.target.namespace, op.target.releaseName))[0]?.status;
+      await recoverInterruptedOperation(op, status);
+    }
+    const args = upgradeArgs({
+      ...op.target,
+      // a repository chart is pulled once, then helm gets the local .tgz (no download per deploy)
+      source: await chartSource(op.opts.heartbeat),
+      valuesFiles: [deps.helm.baseValuesPath, overridesPath],
+      install: o.install,
+      timeoutSeconds: deps.helm.timeoutSeconds,
+      wait: deps.helm.wait,
+      historyMax: deps.helm.historyMax,
+      // an update that cannot become ready (or is refused half-way) goes back to the last deployed revision
+      rollbackOnFailure: !o.install && deps.helm.wait !== undefined,
+      labels: o.labels,
+    });
+    return releaseInfo((await fx.runHelm(args, op.opts)).stdout);
+  }
+
+  const chartSource = (heartbeat?: (details: unknown) => void): Promise<ChartSource> => chartCache.resolveSource(deps.helm.source, heartbeat);
+
+  return { deps, fx, withRelease, expand, baseValues, readReleaseRecords, readClaims, lastDeployed, watchingReadiness, upgrade, chartSource, clusterFailure };
+}
+
+export type ActivityKit = ReturnType<typeof createKit>;
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -99,13 +99,22 @@ export async function statefulSetReadiness(t: KubeTarget, namespace: string, nam
   return { ready: Number(status.readyReplicas ?? 0), desired: Number(spec.replicas ?? 1) };
 }
 
-/** PersistentVolumeClaims the StatefulSet controller made for a release (they carry its selector labels). */
-export async function releaseClaims(t: KubeTarget, namespace: string, release: string): Promise<string[]> {
+/** A PersistentVolumeClaim and when the API server created it (RFC 3339, seconds). */
+export interface Claim {
+  name: string;
+  created: string;
+}
+
+/** PersistentVolumeClaims the StatefulSet controller made for a release (they carry its selector labels), by name. */
+export async function releaseClaims(t: KubeTarget, namespace: string, release: string): Promise<Claim[]> {
   const selector = enc(`app.kubernetes.io/instance=${release},app.kubernetes.io/component=nats`);
   const r = await kubeCall(t, 'GET', `/api/v1/namespaces/${enc(namespace)}/persistentvolumeclaims?labelSelector=${selector}`);
   if (r.status === 404) return [];
   if (r.status !== 200) throw new KubeApiError(`listing PersistentVolumeClaims: HTTP ${r.status}`, r.status);
-  return (Array.isArray(r.body.items) ? r.body.items : []).map((i) => String(asObj(asObj(i).metadata).name)).sort();
+  return (Array.isArray(r.body.items) ? r.body.items : [])
+    .map((i) => asObj(asObj(i).metadata))
+    .map((m) => ({ name: String(m.name), created: str(m.creationTimestamp) ?? '' }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function deleteClaim(t: KubeTarget, namespace: string, name: string): Promise<void> {
@@ -127,7 +136,14 @@ export interface StoredRelease {
   time: string | null;
   /** helm's description: "Install complete", "Upgrade complete", "Rollback to 1", or the failure. */
   description: string | null;
+  /** The record's labels besides helm's own (e.g. exchange-id, set with `--labels`). */
+  labels: Record<string, string>;
+  /** When the API server stored this record (the Secret's creationTimestamp, RFC 3339, seconds). */
+  created: string | null;
 }
+
+/** The labels helm itself puts on a release record. */
+const HELM_LABELS = new Set(['owner', 'name', 'status', 'version', 'createdAt', 'modifiedAt']);
 
 /**
  * helm's release records (Secrets `sh.helm.release.v1.<name>.v<n>`, labelled owner=helm), newest first. The
@@ -141,7 +157,8 @@ export async function releaseRecords(t: KubeTarget, namespace: string, release: 
   if (r.status !== 200) throw new KubeApiError(`listing helm release records: HTTP ${r.status}`, r.status);
   const out: StoredRelease[] = [];
   for (const item of Array.isArray(r.body.items) ? r.body.items : []) {
-    const labels = asObj(asObj(asObj(item).metadata).labels);
+    const meta = asObj(asObj(item).metadata);
+    const labels = asObj(meta.labels);
     const data = str(asObj(asObj(item).data).release);
     if (!data) continue;
     let parsed: Obj = {};
@@ -163,6 +180,8 @@ export async function releaseRecords(t: KubeTarget, namespace: string, release: 
       appVersion: str(chart.appVersion) ?? null,
       time: str(info.last_deployed) ?? null,
       description: str(info.description) ?? null,
+      labels: Object.fromEntries(Object.entries(labels).filter(([k, v]) => !HELM_LABELS.has(k) && typeof v === 'string')) as Record<string, string>,
+      created: str(meta.creationTimestamp) ?? null,
     });
   }
   return out.sort((a, b) => b.revision - a.revision);

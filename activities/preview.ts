@@ -12,8 +12,7 @@ import { diffManifests, ManifestError, parseManifest, withoutSecretData, type Re
 import { refuseValues } from '../src/domain/values-guard.js';
 import { FailureType, type PreviewExchangeInput, type PreviewExchangeResult, type RefusedObject } from '../workflows/shared.js';
 import { previewArgs } from './helm-args.js';
-import { runHelm } from './helm-runner.js';
-import { dryRunApply, type Discovery, type StoredRelease } from './kube-api.js';
+import type { Discovery, StoredRelease } from './kube-api.js';
 import type { ActivityKit } from './kit.js';
 import { deepMerge, isPlainObject, retainedOverrides, type Values } from '../src/domain/values.js';
 
@@ -44,7 +43,7 @@ export function createPreviewActivities(kit: ActivityKit) {
       const fresh = kit.expand(input.helmValues);
       const base = await kit.baseValues();
       const { releaseName, namespace } = input;
-      return kit.withRelease(input, async (target, opts, dir, kube) => {
+      return kit.withRelease(input, async ({ target, opts, dir, kube }) => {
         const records = await kit.readReleaseRecords(kube, namespace, releaseName);
         const refused: RefusedObject[] = [];
         let overrides: Values;
@@ -62,7 +61,7 @@ export function createPreviewActivities(kit: ActivityKit) {
           }
           // the same merge and the same checks as helmUpgrade: a preview that passes is the upgrade that would run
           const retained = retainedOverrides(live.config, base);
-          const refusal = kit.valuesGuard ? refuseValues(kit.valuesGuard, fresh, retained) : null;
+          const refusal = kit.deps.valuesGuard ? refuseValues(kit.deps.valuesGuard, fresh, retained) : null;
           if (refusal) throw ApplicationFailure.create({ message: refusal.message, type: refusal.type, nonRetryable: true, details: [{ issues: refusal.issues }] });
           overrides = deepMerge(retained, fresh);
           const after = deepMerge(base, overrides);
@@ -85,19 +84,19 @@ export function createPreviewActivities(kit: ActivityKit) {
         const args = previewArgs({
           ...target,
           source: await kit.chartSource(opts.heartbeat),
-          valuesFiles: [kit.helm.baseValuesPath, overridesPath],
+          valuesFiles: [kit.deps.helm.baseValuesPath, overridesPath],
           install: input.mode === 'install',
-          timeoutSeconds: kit.helm.timeoutSeconds,
-          historyMax: kit.helm.historyMax,
+          timeoutSeconds: kit.deps.helm.timeoutSeconds,
+          historyMax: kit.deps.helm.historyMax,
         });
-        const { manifest, chartVersion } = rendered((await runHelm(args, opts)).stdout);
+        const { manifest, chartVersion } = rendered((await kit.fx.runHelm(args, opts)).stdout);
         const objects = objectsOf(manifest, 'the dry run rendered an unreadable manifest');
 
         // the API server's verdict on each object, as for the real apply
         const unchecked: PreviewExchangeResult['unchecked'] = [];
         const discovery: Discovery = new Map();
         for (const o of objects) {
-          const verdict = await dryRunApply(kube, namespace, o.object, discovery).catch((err: unknown) => {
+          const verdict = await kit.fx.kube.dryRunApply(kube, namespace, o.object, discovery).catch((err: unknown) => {
             throw kit.clusterFailure(err, `dry-run apply of ${o.kind} ${o.name}`);
           });
           if (verdict.outcome === 'skipped') unchecked.push({ kind: o.kind, name: o.name, reason: verdict.reason });

@@ -1,7 +1,5 @@
 // While helm waits for a release to become ready, this reads the StatefulSet's ready count from the cluster
 // and reports each change ("2/3 NATS pods ready"), so the workflow's progress and the Web UI say how far it is.
-import { statefulSetReadiness, type KubeTarget } from './kube-api.js';
-
 export interface ReadinessWatch {
   /** The last report, e.g. "2/3 NATS pods ready". */
   readonly last: string | undefined;
@@ -14,9 +12,8 @@ export function describeReadiness(r: { ready: number; desired: number } | null):
 }
 
 export function watchReadiness(opts: {
-  target: KubeTarget;
-  namespace: string;
-  statefulSet: string;
+  /** One read of the StatefulSet's ready and desired replicas (null: not created yet). */
+  read: () => Promise<{ ready: number; desired: number } | null>;
   intervalMs?: number;
   onChange: (text: string) => void;
 }): ReadinessWatch {
@@ -26,7 +23,7 @@ export function watchReadiness(opts: {
   const tick = async () => {
     let text: string;
     try {
-      text = describeReadiness(await statefulSetReadiness(opts.target, opts.namespace, opts.statefulSet));
+      text = describeReadiness(await opts.read());
     } catch {
       text = 'waiting for the cluster to answer';
     }

@@ -2,30 +2,21 @@
 // only as a digest), helmRollback returns the release to an earlier revision's values and chart, after holding
 // them to today's rules: the values guard (a revision made before a policy rule existed does not come back past
 // it) and the immutable StatefulSet fields (against the values deployed now).
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname, describeImmutable, immutableChanges } from '../src/domain/chart-rules.js';
 import { digestOf } from '../src/domain/manifest-diff.js';
 import { refuseValues } from '../src/domain/values-guard.js';
 import { FailureType, type ReleaseRef, type ReleaseRevision } from '../workflows/shared.js';
 import { rollbackArgs } from './helm-args.js';
-import { runHelm } from './helm-runner.js';
+import { attempt } from './context.js';
 import type { ActivityKit } from './kit.js';
 import { deepMerge, retainedOverrides } from '../src/domain/values.js';
-
-function attempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1; // called outside an activity (unit tests)
-  }
-}
 
 export function createRollbackActivities(kit: ActivityKit) {
   return {
     /** helm's revisions of the release, oldest first; an unknown release has none. */
     async helmRevisions(input: ReleaseRef): Promise<ReleaseRevision[]> {
-      return kit.withRelease(input, async (target, _opts, _dir, kube) => {
+      return kit.withRelease(input, async ({ target, kube }) => {
         const records = await kit.readReleaseRecords(kube, target.namespace, target.releaseName);
         return records
           .map((r) => ({
@@ -48,7 +39,7 @@ export function createRollbackActivities(kit: ActivityKit) {
      */
     async helmRollback(input: ReleaseRef & { revision: number }): Promise<{ revision: number; status: string; restoredRevision: number }> {
       const base = await kit.baseValues();
-      return kit.withRelease(input, async (target, opts, _dir, kube) => {
+      return kit.withRelease(input, async ({ target, opts, kube }) => {
         const read = () => kit.readReleaseRecords(kube, target.namespace, target.releaseName);
         const records = await read();
         const newest = records[0];
@@ -66,7 +57,7 @@ export function createRollbackActivities(kit: ActivityKit) {
           );
         }
         const overrides = retainedOverrides(wanted.config, base);
-        const refusal = kit.valuesGuard ? refuseValues(kit.valuesGuard, overrides) : null;
+        const refusal = kit.deps.valuesGuard ? refuseValues(kit.deps.valuesGuard, overrides) : null;
         if (refusal) {
           throw ApplicationFailure.create({
             message: `Revision ${input.revision}'s values fail today's values guard: ${refusal.message}`,
@@ -82,8 +73,8 @@ export function createRollbackActivities(kit: ActivityKit) {
         if (immutable.length) {
           throw ApplicationFailure.create({ message: describeImmutable(immutable, statefulSet), type: FailureType.immutableField, nonRetryable: true, details: [{ keys: immutable }] });
         }
-        const args = rollbackArgs({ ...target, revision: input.revision, timeoutSeconds: kit.helm.timeoutSeconds, wait: kit.helm.wait, historyMax: kit.helm.historyMax });
-        await kit.watchingReadiness(kube, target, statefulSet, () => runHelm(args, opts));
+        const args = rollbackArgs({ ...target, revision: input.revision, timeoutSeconds: kit.deps.helm.timeoutSeconds, wait: kit.deps.helm.wait, historyMax: kit.deps.helm.historyMax });
+        await kit.watchingReadiness(kube, target, statefulSet, () => kit.fx.runHelm(args, opts));
         const made = (await read())[0]!;
         return { revision: made.revision, status: made.status, restoredRevision: input.revision };
       });

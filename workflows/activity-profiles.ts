@@ -32,7 +32,7 @@ const compensationProfile: ActivityOptions = {
 /** The same activities with a one-line summary the Web UI shows on the activity's row. */
 export function withSummary(summary: string) {
   return {
-    helm: proxyActivities<Pick<Activities, 'helmReleaseStatus' | 'helmUpgradeInstall' | 'helmUpgrade' | 'helmUninstall'>>({ ...helmProfile, summary }),
+    helm: proxyActivities<Pick<Activities, 'helmReleaseStatus' | 'helmInstallExchange' | 'helmUpgradeInstall' | 'helmUpgrade' | 'helmUninstall'>>({ ...helmProfile, summary }),
     registry: proxyActivities<Pick<Activities, 'registerBackbone' | 'deregisterBackbone' | 'derivePublicUrl'>>({ ...registryProfile, summary }),
     compensation: proxyActivities<Pick<Activities, 'helmUninstall'>>({ ...compensationProfile, summary }),
   };

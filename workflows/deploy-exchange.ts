@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, isCancellation, log } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type DeployExchangeInput, type DeployExchangeResult, type ReleaseRef } from './shared.js';
@@ -13,33 +13,41 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
   const release: ReleaseRef = { kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace };
   const at = `${input.releaseName} -n ${input.namespace}`;
   const undo: Array<{ name: string; run: () => Promise<unknown> }> = [];
-  let step = 'check-release';
+  // deploys started before the check and public_url moved into helmInstallExchange replay their own steps
+  const folded = patched('install-checks-release');
+  let step = folded ? 'helm-install' : 'check-release';
   try {
-    const existing = await progress.step(step, () => withSummary(`helm status ${at}`).helm.helmReleaseStatus(release));
-    if (existing.exists) {
-      // never adopt (or, on failure, uninstall) a release this exchange did not create
-      throw ApplicationFailure.nonRetryable(
-        `Release '${input.releaseName}' already exists in namespace '${input.namespace}' (status ${existing.status ?? 'unknown'})`,
-        FailureType.releaseAlreadyExists,
-      );
+    let keepClaims: string[] = [];
+    if (!folded) {
+      const existing = await progress.step(step, () => withSummary(`helm status ${at}`).helm.helmReleaseStatus(release));
+      if (existing.exists) throw alreadyExists(input, existing.status);
+      keepClaims = existing.claims ?? [];
+      step = 'helm-install';
     }
-
-    step = 'helm-install';
-    // pushed before the call: a failed first install still leaves a release record behind
-    // the undo also drops the JetStream claims this install created, never ones that were there before it
-    const keepClaims = existing.claims ?? [];
+    // pushed before the call: a failed first install still leaves a release record behind; the undo removes only
+    // a release labelled with this exchange's id and only the JetStream claims this install created
     undo.push({
       name: 'helm-uninstall',
-      run: () => withSummary(`undo: helm uninstall ${at}`).compensation.helmUninstall({ ...release, deleteData: true, keepClaims }),
+      run: () =>
+        withSummary(`undo: helm uninstall ${at}`).compensation.helmUninstall(
+          folded ? { ...release, deleteData: true, keepOlderClaims: true, ownedBy: input.systemId } : { ...release, deleteData: true, keepClaims },
+        ),
     });
-    const installed = await progress.step(step, () =>
-      withSummary(`helm upgrade --install ${at}`).helm.helmUpgradeInstall({ release, helmValues: input.helmValues }),
-    );
-
-    step = 'derive-public-url';
-    const publicUrl = await progress.step(step, () =>
-      withSummary(`public_url of ${input.releaseName}`).registry.derivePublicUrl({ kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace, clusterId: input.clusterId }),
-    );
+    const summary = `helm upgrade --install ${at}`;
+    let installed: { revision: number; publicUrl: string };
+    if (folded) {
+      installed = await progress.step(step, () =>
+        withSummary(summary).helm.helmInstallExchange({ release, helmValues: input.helmValues, systemId: input.systemId, clusterId: input.clusterId }),
+      );
+    } else {
+      const { revision } = await progress.step(step, () => withSummary(summary).helm.helmUpgradeInstall({ release, helmValues: input.helmValues }));
+      step = 'derive-public-url';
+      const publicUrl = await progress.step(step, () =>
+        withSummary(`public_url of ${input.releaseName}`).registry.derivePublicUrl({ kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace, clusterId: input.clusterId }),
+      );
+      installed = { revision, publicUrl };
+    }
+    const { publicUrl } = installed;
 
     step = 'register';
     await progress.step(step, () =>
@@ -58,6 +66,11 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
     progress.finish('succeeded');
     return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, publicUrl, revision: installed.revision };
   } catch (err) {
+    // somebody else's release: nothing of ours to undo, and the answer is the one a deploy always gave
+    if (failureType(err) === FailureType.releaseAlreadyExists) {
+      progress.finish('failed');
+      throw alreadyExists(input, undefined, failureMessage(err));
+    }
     if (undo.length === 0) {
       progress.finish('failed');
       throw err instanceof ApplicationFailure || isCancellation(err) ? err : deployFailure(step, err, input, []);
@@ -65,12 +78,15 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
     progress.finish('compensating');
     const undone: string[] = [];
     const undoErrors: string[] = [];
+    let foundNothing = false;
     // compensation must run to the end even when the workflow itself is being cancelled
     await CancellationScope.nonCancellable(async () => {
       for (const u of undo.reverse()) {
         try {
-          await progress.step(u.name, u.run);
+          const result = await progress.step(u.name, u.run);
           undone.push(u.name);
+          // the guarded uninstall found no release of this exchange (the install failed before writing one)
+          foundNothing ||= (result as { uninstalled?: boolean } | undefined)?.uninstalled === false;
         } catch (undoErr) {
           undoErrors.push(`${u.name}: ${failureMessage(undoErr)}`);
           log.error('compensation failed', { step: u.name, error: failureMessage(undoErr) });
@@ -79,11 +95,18 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
     });
     progress.finish('failed');
     if (isCancellation(err)) throw err;
-    throw deployFailure(step, err, input, undone, undoErrors);
+    throw deployFailure(step, err, input, undone, undoErrors, foundNothing);
   }
 }
 
-function deployFailure(step: string, err: unknown, input: DeployExchangeInput, undone: string[], undoErrors: string[] = []): ApplicationFailure {
+function alreadyExists(input: DeployExchangeInput, status: string | undefined, message?: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    message ?? `Release '${input.releaseName}' already exists in namespace '${input.namespace}' (status ${status ?? 'unknown'})`,
+    FailureType.releaseAlreadyExists,
+  );
+}
+
+function deployFailure(step: string, err: unknown, input: DeployExchangeInput, undone: string[], undoErrors: string[] = [], foundNothing = false): ApplicationFailure {
   const reason = failureMessage(err);
   const what =
     step === 'register'
@@ -92,7 +115,9 @@ function deployFailure(step: string, err: unknown, input: DeployExchangeInput, u
   const cleanup = undoErrors.length
     ? `; cleanup FAILED, release may remain: ${undoErrors.join('; ')}`
     : undone.length
-      ? `; release '${input.releaseName}' was uninstalled`
+      ? foundNothing
+        ? '; no release of this exchange was found to uninstall'
+        : `; release '${input.releaseName}' was uninstalled`
       : '';
   return ApplicationFailure.create({
     message: `${what}${cleanup}`,

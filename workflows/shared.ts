@@ -235,3 +235,6 @@ export const SearchAttr = {
   operation: defineSearchAttributeKey('Operation', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('ExchangeStatus', SearchAttributeType.KEYWORD),
 } as const;
+
+/** The label on helm's release record naming the exchange that created the release (`helm upgrade --labels`). */
+export const EXCHANGE_LABEL = 'exchange-id';

@@ -3,18 +3,22 @@
 // Decoding needs the codec-viewer role and shows credentials as "<redacted>"; encoding (making ciphertext the
 // worker would trust) is for admins only.
 import cors from 'cors';
-import express, { Router, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { CAN, isAdmin, principalOf, requireRole } from './access.js';
+import { DocumentedRouter, errors, json, reply } from './documented-router.js';
 import { sendError } from './errors.js';
 import { redactCredentials, REDACTED } from './redact.js';
 
-const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
-const wirePayloads = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), b64).optional(), data: b64.optional() }).strict()).max(1000),
-});
-type WirePayload = z.infer<typeof wirePayloads>['payloads'][number];
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').meta({ contentEncoding: 'base64' });
+/** The codec server protocol's body, of requests and answers alike. */
+const CodecPayloads = z
+  .object({
+    payloads: z.array(z.strictObject({ metadata: z.record(z.string(), b64).optional(), data: b64.optional() })).max(1000),
+  })
+  .openapi('CodecPayloads');
+type WirePayload = z.infer<typeof CodecPayloads>['payloads'][number];
 
 function fromWire(p: WirePayload): Payload {
   return {
@@ -49,8 +53,8 @@ function redactPayload(p: Payload): Payload {
   return redacted === 0 ? p : { ...p, data: Buffer.from(JSON.stringify(value)) };
 }
 
-export function createCodecRouter(codec: PayloadCodec, allowedOrigins: string[], authenticate: RequestHandler, bodyLimit: string): Router {
-  const router = Router();
+export function createCodecRouter(codec: PayloadCodec, allowedOrigins: string[], authenticate: RequestHandler, bodyLimit: string): DocumentedRouter {
+  const router = new DocumentedRouter({ tags: ['codec'] });
   router.use(
     cors({
       origin: allowedOrigins,
@@ -61,21 +65,28 @@ export function createCodecRouter(codec: PayloadCodec, allowedOrigins: string[],
     }),
   );
   router.use(authenticate);
-  const json = express.json({ limit: bodyLimit });
+  const parseJson = express.json({ limit: bodyLimit });
   const allowed = { encode: CAN.encodePayloads, decode: CAN.decodePayloads } as const;
   for (const op of ['encode', 'decode'] as const) {
+    const doc = {
+      operationId: `codec${op === 'encode' ? 'Encode' : 'Decode'}`,
+      summary: `Temporal codec server: ${op} payloads`,
+      description: 'Called by the Temporal Web UI (CORS) to show encrypted workflow payloads to authorized users.',
+      request: { body: CodecPayloads },
+      responses: { 200: json(CodecPayloads, `The ${op}d payloads.`), ...errors(400, 401, 403, 413) },
+    };
     // the role is checked before the body is parsed
-    router.post(`/${op}`, requireRole(allowed[op]), json, async (req, res) => {
+    router.post(`/${op}`, doc, requireRole(allowed[op]), parseJson, async (req, res) => {
       // ?redact=false is the admin's way to see a payload whole (an incident, say); nobody else gets that
       const raw = op === 'decode' && req.query.redact === 'false';
       if (raw && !isAdmin(principalOf(res))) return sendError(res, 403, "Forbidden: only the 'admin' role may decode without redaction", { error_type: 'Forbidden' });
-      const parsed = wirePayloads.safeParse(req.body);
+      const parsed = CodecPayloads.safeParse(req.body);
       if (!parsed.success) {
         return sendError(res, 400, 'Invalid codec request: expected { payloads: [{ metadata, data }] } with base64 values');
       }
       try {
         const out = await codec[op](parsed.data.payloads.map(fromWire));
-        res.json({ payloads: (op === 'decode' && !raw ? out.map(redactPayload) : out).map(toWire) });
+        reply(res, 200, CodecPayloads, { payloads: (op === 'decode' && !raw ? out.map(redactPayload) : out).map(toWire) });
       } catch (err) {
         // a payload sealed with an unknown key or tampered with: the caller's input, not our fault
         sendError(res, 400, `Cannot ${op} payloads: ${(err as Error).message}`);

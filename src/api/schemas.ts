@@ -198,23 +198,3 @@ export type Schemas = ReturnType<typeof createSchemas>;
 export type CreateExchangeBody = z.output<Schemas['createExchange']['body']>;
 export type UpdateExchangeBody = z.output<Schemas['updateExchange']['body']>;
 export type RemoveExchangeBody = z.output<Schemas['removeExchange']['body']>;
-
-export interface FieldIssue {
-  field: string;
-  reason: string;
-}
-
-/** zod issues → [{ field: 'kubeconfig.users[0].user.exec', reason }]; the reason never quotes the input. */
-export function toFieldIssues(error: z.ZodError, root: string): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-      .join('')
-      .replace(/\.\[/g, '[');
-    const field = [root === 'body' ? '' : root, path].filter(Boolean).join('.') || root;
-    let reason = issue.message;
-    if (issue.code === 'unrecognized_keys') reason = `unknown field(s): ${issue.keys.join(', ')}`;
-    else if (issue.code === 'invalid_type' && issue.input === undefined) reason = 'is required';
-    return { field, reason };
-  });
-}

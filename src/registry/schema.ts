@@ -50,15 +50,3 @@ export const backboneRecordSchema = z.object({
   cluster_fingerprint: z.string().optional(),
   created_at: z.string(),
 });
-
-export interface FieldIssue {
-  field: string;
-  reason: string;
-}
-
-export function toFieldIssues(err: z.ZodError): FieldIssue[] {
-  return err.issues.map((i) => ({
-    field: i.path.length ? i.path.map(String).join('.') : 'body',
-    reason: i.message,
-  }));
-}

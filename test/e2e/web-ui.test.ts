@@ -47,7 +47,7 @@ async function isVisible(locator: Locator, timeoutMs: number): Promise<boolean> 
  */
 function startCodecServer(payloadKeys: string, uiOrigin: string): Promise<{ server: Server; url: string }> {
   const app = express();
-  app.use('/codec', createCodecRouter(createCodec(payloadKeys), [uiOrigin], requireBearer(new TokenVerifier({ tokens: [] })), '4mb'));
+  app.use('/codec', createCodecRouter(createCodec(payloadKeys), [uiOrigin], requireBearer(new TokenVerifier({ tokens: [] })), '4mb').router);
   return new Promise((ok) => {
     const server = app.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/codec` }));
   });

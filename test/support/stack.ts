@@ -132,7 +132,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     next();
   });
-  root.use('/backbones', createRegistryRouter(store, { authenticate: requireBearer(verifier) }));
+  root.use('/backbones', createRegistryRouter(store, { logger, authenticate: requireBearer(verifier) }).router);
   root.use(api);
   let { server } = await listen(root);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,4 +1,4 @@
-// Cancelling a deploy: before anything was installed it just ends; later, the compensation runs to the end
+// Cancelling a deploy: the compensation runs to the end
 // (a cancellation arriving during it does not cut it short) and the workflow still ends as cancelled.
 import { deployExchange } from '../../workflows/deploy-exchange.js';
 import { progressQuery } from '../../workflows/progress.js';
@@ -24,33 +24,18 @@ describe('deployExchange cancelled', () => {
     return { handle, outcomes };
   }
 
-  it('during check-release: ends cancelled with nothing to undo', async () => {
-    const gate = new Gate();
-    const { handle, outcomes } = await deploy('cancel-check', {
-      helmReleaseStatus: async () => {
-        await gate.wait();
-        return { exists: false };
-      },
-    });
-    await gate.entered;
-    await handle.cancel();
-    await expectCancelled(handle);
-    expect(outcomes()).toEqual(['helmReleaseStatus:cancelled']);
-    expect(await handle.query(progressQuery)).toMatchObject({ step: 'check-release', status: 'failed' });
-  });
-
   it('during helm install: the install is cancelled, the release uninstalled, and the workflow ends cancelled', async () => {
     const gate = new Gate();
     const { handle, outcomes } = await deploy('cancel-install', {
-      helmUpgradeInstall: async () => {
+      helmInstallExchange: async () => {
         await gate.wait();
-        return { revision: 1, status: 'deployed' };
+        return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
     });
     await gate.entered;
     await handle.cancel();
     await expectCancelled(handle);
-    expect(outcomes()).toEqual(['helmReleaseStatus:completed', 'helmUpgradeInstall:cancelled', 'helmUninstall:completed']);
+    expect(outcomes()).toEqual(['helmInstallExchange:cancelled', 'helmUninstall:completed']);
     expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-uninstall', status: 'failed', attempts: { 'helm-uninstall': 1 } });
   });
 
@@ -73,9 +58,9 @@ describe('deployExchange cancelled', () => {
     const install = new Gate();
     const undo = new Gate();
     const { handle, outcomes } = await deploy('cancel-twice', {
-      helmUpgradeInstall: async () => {
+      helmInstallExchange: async () => {
         await install.wait();
-        return { revision: 1, status: 'deployed' };
+        return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
       helmUninstall: async () => {
         await undo.wait();
@@ -90,7 +75,7 @@ describe('deployExchange cancelled', () => {
     expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-uninstall', status: 'compensating' });
     undo.open();
     await expectCancelled(handle);
-    expect(outcomes()).toEqual(['helmReleaseStatus:completed', 'helmUpgradeInstall:cancelled', 'helmUninstall:completed']);
+    expect(outcomes()).toEqual(['helmInstallExchange:cancelled', 'helmUninstall:completed']);
   });
 
   it('a cancellation during the compensation of a failed registration: the uninstall completes, the failure is reported', async () => {
@@ -110,22 +95,22 @@ describe('deployExchange cancelled', () => {
     const failure = await applicationFailure(handle);
     expect(failure.type).toBe(FailureType.registrationFailed);
     expect(failure.details?.[0]).toMatchObject({ step: 'register', compensated: ['helm-uninstall'], compensationErrors: [] });
-    expect(outcomes()).toEqual(['helmReleaseStatus:completed', 'helmUpgradeInstall:completed', 'derivePublicUrl:completed', 'registerBackbone:failed', 'helmUninstall:completed']);
+    expect(outcomes()).toEqual(['helmInstallExchange:completed', 'registerBackbone:failed', 'helmUninstall:completed']);
   });
 
   it('a cancellation during a compensation that then fails: ends cancelled, the undo error is logged', async () => {
     const install = new Gate();
     const { handle, outcomes } = await deploy('cancel-undo-fails', {
-      helmUpgradeInstall: async () => {
+      helmInstallExchange: async () => {
         await install.wait();
-        return { revision: 1, status: 'deployed' };
+        return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
       helmUninstall: () => fail(FailureType.helmUnauthorized, 'uninstall refused (HTTP 403)'),
     });
     await install.entered;
     await handle.cancel();
     await expectCancelled(handle);
-    expect(outcomes()).toEqual(['helmReleaseStatus:completed', 'helmUpgradeInstall:cancelled', 'helmUninstall:failed']);
+    expect(outcomes()).toEqual(['helmInstallExchange:cancelled', 'helmUninstall:failed']);
     expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', lastError: 'uninstall refused (HTTP 403)' });
   });
 });

@@ -25,7 +25,7 @@ describe('deployExchange', () => {
     return { handle, input, workflowId };
   }
 
-  it('checks, installs, derives the public URL and registers; progress ends succeeded at done', async () => {
+  it('installs (the release check and public URL inside) and registers; progress ends succeeded at done', async () => {
     const { handle, input, workflowId } = await deploy('ok');
     expect(await handle.result()).toEqual({
       systemId: input.systemId,
@@ -34,9 +34,14 @@ describe('deployExchange', () => {
       publicUrl: 'https://cluster.example/nats/nats-fast',
       revision: 1,
     });
-    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'derivePublicUrl', 'registerBackbone']);
-    const [, install, , register] = env.mocks.callsOf(workflowId);
-    expect(install?.input).toEqual({ release: { kubeconfig: input.kubeconfig, releaseName: 'nats-fast', namespace: 'communication' }, helmValues: input.helmValues });
+    expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'registerBackbone']);
+    const [install, register] = env.mocks.callsOf(workflowId);
+    expect(install?.input).toEqual({
+      release: { kubeconfig: input.kubeconfig, releaseName: 'nats-fast', namespace: 'communication' },
+      helmValues: input.helmValues,
+      systemId: input.systemId,
+      clusterId: 'fake-cluster',
+    });
     expect(register?.input).toMatchObject({
       system_id: input.systemId,
       name: input.name,
@@ -51,7 +56,7 @@ describe('deployExchange', () => {
       operation: 'deploy',
       step: 'done',
       status: 'succeeded',
-      attempts: { 'check-release': 1, 'helm-install': 1, 'derive-public-url': 1, register: 1 },
+      attempts: { 'helm-install': 1, register: 1 },
       lastError: null,
       detail: null,
     });
@@ -60,63 +65,62 @@ describe('deployExchange', () => {
   });
 
   it.each([
-    ['deployed', "(status deployed)"],
-    [undefined, '(status unknown)'],
+    ['deployed', '(status deployed)'],
+    ['failed', '(status failed)'],
   ])('refuses a release that already exists (status %s) and leaves it alone', async (status, shown) => {
-    const { handle, workflowId } = await deploy('exists', { helmReleaseStatus: () => Promise.resolve({ exists: true, status, revision: 3 }) });
+    const message = `Release 'nats-fast' already exists in namespace 'communication' ${shown}`;
+    const { handle, workflowId } = await deploy(`exists-${status}`, { helmInstallExchange: () => fail(FailureType.releaseAlreadyExists, message) });
     const failure = await applicationFailure(handle);
     expect(failure.type).toBe(FailureType.releaseAlreadyExists);
-    expect(failure.message).toBe(`Release 'nats-fast' already exists in namespace 'communication' ${shown}`);
+    expect(failure.message).toBe(message);
     // never adopted, never uninstalled
-    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus']);
-    expect(await handle.query(progressQuery)).toMatchObject({ step: 'check-release', status: 'failed', lastError: null });
+    expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange']);
+    expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-install', status: 'failed' });
   });
 
-  it('fails at check-release without compensating: nothing was installed', async () => {
-    const { handle, workflowId } = await deploy('status-fails', { helmReleaseStatus: () => fail(FailureType.helmUnauthorized, 'the cluster refused the credentials (HTTP 401)') });
+  it('a cluster that refuses the credentials fails the install; the undo runs guarded by the exchange id', async () => {
+    const { handle, input, workflowId } = await deploy('status-fails', { helmInstallExchange: () => fail(FailureType.helmUnauthorized, 'the cluster refused the credentials (HTTP 401)') });
     const failure = await applicationFailure(handle);
     expect(failure.type).toBe(FailureType.deployFailed);
-    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at check-release: the cluster refused the credentials (HTTP 401)");
-    expect(failure.details?.[0]).toEqual({ step: 'check-release', causeType: FailureType.helmUnauthorized, compensated: [], compensationErrors: [] });
-    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus']);
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: the cluster refused the credentials (HTTP 401); release 'nats-fast' was uninstalled");
+    expect(failure.details?.[0]).toEqual({ step: 'helm-install', causeType: FailureType.helmUnauthorized, compensated: ['helm-uninstall'], compensationErrors: [] });
+    expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'helmUninstall']);
+    expect(env.mocks.callsOf(workflowId)[1]?.input).toMatchObject({ ownedBy: input.systemId });
     expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', lastError: 'the cluster refused the credentials (HTTP 401)' });
   });
 
   it.each([FailureType.helmRejected, FailureType.helmNotReady, FailureType.invalidValues])(
-    'when helm install fails with %s, uninstalls (keeping claims that were there before) and fails with DeployFailed',
+    'when helm install fails with %s, uninstalls (keeping claims older than the release) and fails with DeployFailed',
     async (type) => {
-      const { handle, input, workflowId } = await deploy(`install-${type}`, {
-        helmReleaseStatus: () => Promise.resolve({ exists: false, claims: ['data-nats-fast-0'] }),
-        helmUpgradeInstall: () => fail(type, `install said ${type}`),
-      });
+      const { handle, input, workflowId } = await deploy(`install-${type}`, { helmInstallExchange: () => fail(type, `install said ${type}`) });
       const failure = await applicationFailure(handle);
       expect(failure.type).toBe(FailureType.deployFailed);
       expect(failure.message).toBe(`Deployment of exchange 'nats-fast' failed at helm-install: install said ${type}; release 'nats-fast' was uninstalled`);
       expect(failure.details?.[0]).toEqual({ step: 'helm-install', causeType: type, compensated: ['helm-uninstall'], compensationErrors: [] });
-      expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'helmUninstall']);
-      expect(env.mocks.callsOf(workflowId)[2]?.input).toEqual({
+      expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'helmUninstall']);
+      expect(env.mocks.callsOf(workflowId)[1]?.input).toEqual({
         kubeconfig: input.kubeconfig,
         releaseName: 'nats-fast',
         namespace: 'communication',
         deleteData: true,
-        keepClaims: ['data-nats-fast-0'],
+        keepOlderClaims: true,
+        ownedBy: input.systemId,
       });
       expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-uninstall', status: 'failed', attempts: { 'helm-install': 1, 'helm-uninstall': 1 } });
     },
   );
 
-  it('when the public URL cannot be derived, uninstalls and fails at derive-public-url', async () => {
+  it('when the public URL cannot be derived, the install fails before helm runs; the guarded undo finds nothing of ours', async () => {
     const { handle, workflowId } = await deploy('url-fails', {
-      // claims is optional (a result recorded by a worker from before it existed): the undo then keeps none
-      helmReleaseStatus: () => Promise.resolve({ exists: false }),
-      derivePublicUrl: () => fail(FailureType.invalidKubeconfig, 'server URL missing'),
+      helmInstallExchange: () => fail(FailureType.invalidKubeconfig, 'server URL missing'),
+      helmUninstall: () => Promise.resolve({ uninstalled: false, volumes: { action: 'kept', claims: [] } }),
     });
     const failure = await applicationFailure(handle);
     expect(failure.type).toBe(FailureType.deployFailed);
-    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at derive-public-url: server URL missing; release 'nats-fast' was uninstalled");
-    expect(failure.details?.[0]).toMatchObject({ step: 'derive-public-url', causeType: FailureType.invalidKubeconfig, compensated: ['helm-uninstall'] });
-    expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'derivePublicUrl', 'helmUninstall']);
-    expect(env.mocks.callsOf(workflowId)[3]?.input).toMatchObject({ deleteData: true, keepClaims: [] });
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: server URL missing; no release of this exchange was found to uninstall");
+    expect(failure.details?.[0]).toMatchObject({ step: 'helm-install', causeType: FailureType.invalidKubeconfig, compensated: ['helm-uninstall'] });
+    expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'helmUninstall']);
+    expect(env.mocks.callsOf(workflowId)[1]?.input).toMatchObject({ deleteData: true, keepOlderClaims: true });
   });
 
   it.each([FailureType.registryConflict, FailureType.registryRejected, FailureType.registryUnavailable])(
@@ -129,7 +133,7 @@ describe('deployExchange', () => {
         `Registration of exchange 'nats-fast' in the Backbone Registry failed: registry register failed: ${type}; release 'nats-fast' was uninstalled`,
       );
       expect(failure.details?.[0]).toEqual({ step: 'register', causeType: type, compensated: ['helm-uninstall'], compensationErrors: [] });
-      expect(env.mocks.names(workflowId)).toEqual(['helmReleaseStatus', 'helmUpgradeInstall', 'derivePublicUrl', 'registerBackbone', 'helmUninstall']);
+      expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'registerBackbone', 'helmUninstall']);
       expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', lastError: `registry register failed: ${type}` });
     },
   );
@@ -170,11 +174,11 @@ describe('deployExchange', () => {
   it('the readiness signal sets the progress detail of the running step; the next step clears it', async () => {
     const gate = new Gate();
     const { handle } = await deploy('readiness', {
-      helmUpgradeInstall: async () => {
+      helmInstallExchange: async () => {
         await reportReadiness('0/3 NATS pods ready');
         await reportReadiness('2/3 NATS pods ready');
         await gate.wait();
-        return { revision: 1, status: 'deployed' };
+        return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
     });
     await gate.entered;

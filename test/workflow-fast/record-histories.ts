@@ -1,7 +1,7 @@
 // Records the workflow histories that replay.test.ts replays, into test/workflow-fast/histories/<scenario>.json.
 //
 // How:  scripts/temporal-dev.sh start /tmp/rec-temporal --headless && source /tmp/rec-temporal/temporal.env
-//       npx tsx test/workflow-fast/record-histories.ts
+//       npx tsx test/workflow-fast/record-histories.ts [--only deploy-v2-succeeded,...]
 //       scripts/temporal-dev.sh stop /tmp/rec-temporal
 //
 // When: the histories stand for workflows that are already running in some deployment. If replay.test.ts fails
@@ -35,18 +35,22 @@ const installGate = new Gate();
 const start = <W extends typeof deployExchange | typeof updateExchange | typeof removeExchange>(env: FastEnv, workflow: W, workflowId: string, input: Parameters<W>[0]) =>
   env.client.workflow.start(workflow, { taskQueue: env.taskQueue, workflowId, args: [input] as Parameters<W> });
 
-/** One per branch family the replay test must keep replayable; the file name is the scenario name. */
+/**
+ * One per branch family the replay test must keep replayable; the file name is the scenario name. The deploys
+ * of the shape before `patched('install-checks-release')` (deploy-succeeded, -compensated, -cancelled: release
+ * check, install, public_url, register as four activities) stay recorded as they are; deploy-v2-* are today's.
+ */
 const scenarios: Record<string, Scenario> = {
-  'deploy-succeeded': { run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)) },
-  'deploy-compensated': {
+  'deploy-v2-succeeded': { run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)) },
+  'deploy-v2-compensated': {
     script: { registerBackbone: () => fail(FailureType.registryRejected, 'registry said 400') },
     run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)),
   },
-  'deploy-cancelled': {
+  'deploy-v2-cancelled': {
     script: {
-      helmUpgradeInstall: async () => {
+      helmInstallExchange: async () => {
         await installGate.wait();
-        return { revision: 1, status: 'deployed' };
+        return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
     },
     run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)),
@@ -67,7 +71,9 @@ async function main(): Promise<void> {
   const env = await startFastEnv('record', { coverage: false });
   try {
     await mkdir(historiesDir, { recursive: true });
-    for (const [name, scenario] of Object.entries(scenarios)) {
+    // `-- --only a,b` records just those scenarios (new shapes), leaving the other files as they are
+    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]?.split(',') : undefined;
+    for (const [name, scenario] of Object.entries(scenarios).filter(([n]) => !only || only.includes(n))) {
       // fixed ids: a re-recording changes only what the workflow did
       const systemId = `recorded-${name}`;
       const workflowId = `exchange-${systemId}`;

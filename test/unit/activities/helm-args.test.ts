@@ -1,4 +1,4 @@
-import { getValuesArgs, previewArgs, rollbackArgs, statusArgs, uninstallArgs, upgradeArgs, type UpgradeOptions } from '../../../activities/helm-args.js';
+import { previewArgs, rollbackArgs, uninstallArgs, upgradeArgs, type UpgradeOptions } from '../../../activities/helm-args.js';
 
 const target = { kubeconfigPath: '/tmp/ned-kube-abc/kubeconfig.yaml', releaseName: 'nats-exchange-1', namespace: 'communication' };
 
@@ -83,6 +83,12 @@ describe('upgradeArgs', () => {
     expect(args.filter((a) => a === releaseName)).toHaveLength(1);
   });
 
+  it('labels the release record with every label, in one --labels argument; none without labels', () => {
+    const args = upgradeArgs(upgrade({ labels: { 'exchange-id': '6f1c0d4e-1b2a-5c3d-8e4f-0a1b2c3d4e5f', team: 'a' } }));
+    expect(valuesOf(args, '--labels')).toEqual(['exchange-id=6f1c0d4e-1b2a-5c3d-8e4f-0a1b2c3d4e5f,team=a']);
+    expect(upgradeArgs(upgrade())).not.toContain('--labels');
+  });
+
   it('a values path with spaces stays a single argv entry', () => {
     const args = upgradeArgs(upgrade({ valuesFiles: ['/tmp/dir with space/values.yaml'] }));
     expect(valueOf(args, '--values')).toBe('/tmp/dir with space/values.yaml');
@@ -110,18 +116,6 @@ describe('uninstallArgs', () => {
     ['does not wait by default', undefined, false],
   ])('%s', (_name, wait, expected) => {
     expect(uninstallArgs({ ...target, timeoutSeconds: 60, wait }).includes('--wait')).toBe(expected);
-  });
-});
-
-describe('read-only verbs', () => {
-  it.each<[string, () => string[], string[]]>([
-    ['statusArgs asks for JSON status', () => statusArgs(target), ['status', 'nats-exchange-1']],
-    ['getValuesArgs asks for the user-supplied values as JSON', () => getValuesArgs(target), ['get', 'values', 'nats-exchange-1']],
-  ])('%s', (_name, build, head) => {
-    const args = build();
-    expect(args.slice(0, head.length)).toEqual(head);
-    expect(args.slice(head.length)).toEqual(['--kubeconfig', target.kubeconfigPath, '--namespace', 'communication', '--output', 'json']);
-    expect(args).not.toContain('--all');
   });
 });
 

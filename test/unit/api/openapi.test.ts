@@ -3,10 +3,12 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import express from 'express';
 import request from 'supertest';
 import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
-import { createApp } from '../../../src/api/app.js';
-import { buildOpenApiDocument, DOCUMENTED_ROUTES, openApiRouter } from '../../../src/api/openapi.js';
-import { createSchemas } from '../../../src/api/schemas.js';
+import type { ValuesGuard } from '../../../src/domain/values-guard.js';
+import { createApp, type AppDeps } from '../../../src/api/app.js';
+import { createChartRouter } from '../../../src/api/chart-routes.js';
+import { buildOpenApiDocument, documentedRoutes, openApiRouter } from '../../../src/api/openapi.js';
 import { createLogger } from '../../../src/logger.js';
+import { createMetrics } from '../../../src/metrics.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import { createCodec } from '../../../src/temporal/data-converter.js';
 import type { ExchangeOperations } from '../../../src/temporal/exchange-operations.js';
@@ -14,7 +16,27 @@ import type { ExchangeOperations } from '../../../src/temporal/exchange-operatio
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a walk through a generated JSON document
 type Json = Record<string, any>;
 
-const doc = buildOpenApiDocument(createSchemas(DEFAULT_KUBECONFIG_POLICY), { serverUrl: 'http://127.0.0.1:9000' }) as Json;
+const store = new SqliteBackboneStore(':memory:');
+afterAll(() => store.close());
+
+/** An app whose routes are only listed, never called: with `full`, every optional router is mounted. */
+function appWith(full: boolean): ReturnType<typeof createApp> {
+  const deps: AppDeps = {
+    operations: {} as ExchangeOperations,
+    registryStore: store,
+    kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
+    temporalUiUrl: 'http://temporal-ui.local:8233',
+    temporalNamespace: 'default',
+    logger: createLogger('silent', 'test'),
+    codec: { codec: createCodec(`k1:${randomBytes(32).toString('base64')}`), corsOrigins: [] },
+  };
+  return createApp(full ? { ...deps, valuesGuard: {} as ValuesGuard, metrics: createMetrics('api'), publicBaseUrl: 'http://127.0.0.1:9000' } : deps);
+}
+
+const openApiOf = async (app: ReturnType<typeof createApp>) => (await request(app).get('/openapi.json').expect(200)).body as Json;
+
+// the document the service serves with every optional router mounted
+const doc = await openApiOf(appWith(true));
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 const PUBLIC = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
 
@@ -52,7 +74,7 @@ describe('OpenAPI document', () => {
   });
 
   it('documents every route of the service', () => {
-    const listed = DOCUMENTED_ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    const listed = documentedRoutes(doc).map((r) => `${r.method} ${r.path}`).sort();
     expect(listed).toEqual(
       [
         'POST /exchange',
@@ -143,17 +165,20 @@ describe('OpenAPI document', () => {
 
   it('takes the server URL from the options', () => {
     expect(doc.servers).toEqual([{ url: 'http://127.0.0.1:9000' }]);
-    expect(buildOpenApiDocument(createSchemas(DEFAULT_KUBECONFIG_POLICY), {})).not.toHaveProperty('servers');
+    expect(buildOpenApiDocument([], {})).not.toHaveProperty('servers');
   });
 });
 
 describe('openApiRouter', () => {
-  const app = express().use(openApiRouter(doc));
+  const chart = createChartRouter({} as ValuesGuard).at('/chart');
+  const app = express().use(openApiRouter(chart, { serverUrl: 'http://127.0.0.1:9000' }));
 
   it('serves the document at /openapi.json', async () => {
     const res = await request(app).get('/openapi.json').expect(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(doc)));
+    // the routes it was given, described as the service describes them, and itself
+    expect(documentedRoutes(res.body).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /chart/values-schema', 'GET /chart/values-policy', 'GET /openapi.json']);
+    for (const path of ['/chart/values-schema', '/openapi.json']) expect(res.body.paths[path]).toEqual(JSON.parse(JSON.stringify(doc.paths[path])));
   });
 
   it('serves Swagger UI at /docs', async () => {
@@ -195,21 +220,13 @@ function servedRoutes(stack: LayerLike[], prefix = ''): string[] {
 }
 
 describe('the real app', () => {
-  const store = new SqliteBackboneStore(':memory:');
-  afterAll(() => store.close());
-
-  const app = createApp({
-    // routes are only listed, never called
-    operations: {} as ExchangeOperations,
-    registryStore: store,
-    kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
-    temporalUiUrl: 'http://temporal-ui.local:8233',
-    temporalNamespace: 'default',
-    logger: createLogger('silent', 'test'),
-    codec: { codec: createCodec(`k1:${randomBytes(32).toString('base64')}`), corsOrigins: [] },
-  });
+  // without the optional chart router and metrics: the document follows what is mounted
+  const app = appWith(false);
   const served = [...new Set(servedRoutes((app as unknown as { router: { stack: LayerLike[] } }).router.stack))];
-  const documented = DOCUMENTED_ROUTES.map((r) => `${r.method} ${r.path}`);
+  let documented: string[] = [];
+  beforeAll(async () => {
+    documented = documentedRoutes(await openApiOf(app)).map((r) => `${r.method} ${r.path}`);
+  });
 
   it('walks the router stack', () => {
     expect(served).toEqual(expect.arrayContaining(['GET /healthz', 'POST /exchange', 'PUT /exchange/:system_id', 'GET /backbones/:id', 'POST /codec/encode']));
@@ -222,5 +239,10 @@ describe('the real app', () => {
   it('every documented /exchange, /backbones and /codec route is served', () => {
     const api = documented.filter((r) => /^\S+ \/(exchange|backbones|codec)(\/|$)/.test(r));
     expect(api.filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it('every documented route is served, and only the mounted routers are documented', () => {
+    expect(documented.filter((r) => !served.includes(r))).toEqual([]);
+    expect(documented.filter((r) => /^\S+ \/(chart|metrics)(\/|$)/.test(r))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
+import { toFieldIssues, type FieldIssue } from '../../../src/domain/field-issues.js';
 import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
-import { createSchemas, toFieldIssues, type FieldIssue } from '../../../src/api/schemas.js';
+import { createSchemas } from '../../../src/api/schemas.js';
 import { kubeconfigWithUser, tokenKubeconfig } from '../fixtures/kubeconfig.js';
 
 const schemas = createSchemas(DEFAULT_KUBECONFIG_POLICY);
@@ -21,7 +22,7 @@ const seedBody = (over: Record<string, unknown> = {}): Record<string, unknown> =
 function issuesFor(schema: { safeParse: (v: unknown, ctx: { reportInput: boolean }) => { success: boolean; error?: unknown } }, value: unknown, root = 'body'): FieldIssue[] {
   const r = schema.safeParse(value, { reportInput: true });
   if (r.success) throw new Error('expected the value to be refused');
-  return toFieldIssues(r.error as Parameters<typeof toFieldIssues>[0], root);
+  return toFieldIssues(r.error as Parameters<typeof toFieldIssues>[0], { root });
 }
 
 describe('createExchange body', () => {

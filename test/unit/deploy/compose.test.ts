@@ -334,7 +334,7 @@ describe('Dockerfile', () => {
     expect(health).toHaveLength(1);
     expect(health[0]!.args).toMatch(/CMD \["node",/);
     expect(health[0]!.args).toContain('/healthz');
-    expect(readRepoFile('src/api/app.ts')).toMatch(/app\.get\('\/healthz'/);
+    expect(readRepoFile('src/api/app.ts')).toMatch(/router\.get\('\/healthz'/);
   });
 
   it('installs helm, built from source at the toolchain version, at HELM_BIN', () => {

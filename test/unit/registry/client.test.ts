@@ -6,6 +6,7 @@ import express from 'express';
 import { BackboneDBClient, BackboneRegistryError } from '../../../src/registry/client.js';
 import type { BackboneDBClientOptions } from '../../../src/registry/client.js';
 import { requireBearer, TokenVerifier } from '../../../src/api/auth.js';
+import { createLogger } from '../../../src/logger.js';
 import { createRegistryRouter } from '../../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import { anyString, newBackbone } from './fixtures.js';
@@ -34,7 +35,7 @@ class FakeRegistry {
       if (fault.kind === 'hang') return; // the client's timeout has to fire
       res.status(fault.status).json(fault.body ?? { success: false, error: `injected ${fault.status}` });
     });
-    app.use('/backbones', createRegistryRouter(this.store, { authenticate: requireBearer(new TokenVerifier({})) }));
+    app.use('/backbones', createRegistryRouter(this.store, { logger: createLogger('silent', 'test'), authenticate: requireBearer(new TokenVerifier({})) }).router);
     await new Promise<void>((resolve) => {
       this.server = app.listen(0, '127.0.0.1', () => resolve());
     });

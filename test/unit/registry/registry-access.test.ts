@@ -4,12 +4,14 @@ import express from 'express';
 import request from 'supertest';
 import { requireBearer, sha256, TokenVerifier, type PrincipalConfig } from '../../../src/api/auth.js';
 import type { Role } from '../../../src/api/access.js';
+import { createLogger } from '../../../src/logger.js';
 import { createRegistryRouter } from '../../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
 import type { BackboneRecord } from '../../../src/registry/types.js';
 import { newBackbone } from './fixtures.js';
 
 const principal = (name: string, roles: Role[], orgs: string[] = []): PrincipalConfig => ({ name, token_sha256: sha256(`${name}-token`).toString('hex'), roles, orgs });
+const logger = createLogger('silent', 'test');
 const bearer = (name: string) => ({ Authorization: `Bearer ${name}-token` });
 
 const PRINCIPALS = [
@@ -29,7 +31,7 @@ describe('/backbones access by role and org', () => {
   beforeEach(async () => {
     store = new SqliteBackboneStore(':memory:');
     app = express();
-    app.use('/backbones', createRegistryRouter(store, { authenticate: requireBearer(new TokenVerifier({ tokens: ['admin-token'], principals: PRINCIPALS })) }));
+    app.use('/backbones', createRegistryRouter(store, { logger, authenticate: requireBearer(new TokenVerifier({ tokens: ['admin-token'], principals: PRINCIPALS })) }).router);
     recA = await store.create(newBackbone({ org_ids: ['org-a'] }));
     recB = await store.create(newBackbone({ org_ids: ['org-b', 'org-z'] }));
     recC = await store.create(newBackbone({ org_ids: ['org-c'] }));
@@ -102,7 +104,7 @@ describe('/backbones access by role and org', () => {
 
   it('fails closed (500) when mounted without authentication', async () => {
     const bare = express();
-    bare.use('/backbones', createRegistryRouter(store));
+    bare.use('/backbones', createRegistryRouter(store, { logger }).router);
     await request(bare).get('/backbones').expect(500);
     await request(bare).post('/backbones').send(newBackbone()).expect(500);
     await request(bare).get(`/backbones/${recA.system_id}`).expect(500);

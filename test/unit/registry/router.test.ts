@@ -1,4 +1,5 @@
 import express from 'express';
+import { pino } from 'pino';
 import request from 'supertest';
 import { requireBearer, TokenVerifier } from '../../../src/api/auth.js';
 import { createRegistryRouter } from '../../../src/registry/router.js';
@@ -19,11 +20,13 @@ interface ApiBody {
 
 const body = (res: { body: unknown }): ApiBody => res.body as ApiBody;
 
-function appFor(store: BackboneStore, onError?: (err: unknown) => void): express.Express {
+/** With `logged`, the router's error log lines are parsed into it. */
+function appFor(store: BackboneStore, logged?: Record<string, unknown>[]): express.Express {
   const app = express();
   // no tokens: every caller is the anonymous admin (role checks: registry-access.test.ts)
   const authenticate = requireBearer(new TokenVerifier({}));
-  app.use('/backbones', createRegistryRouter(store, onError ? { onError, authenticate } : { authenticate }));
+  const logger = pino({ level: logged ? 'error' : 'silent' }, { write: (line: string) => logged?.push(JSON.parse(line) as Record<string, unknown>) });
+  app.use('/backbones', createRegistryRouter(store, { logger, authenticate }).router);
   return app;
 }
 
@@ -212,13 +215,21 @@ describe('registry router', () => {
     });
 
     it('hides unexpected errors behind a generic 500 and reports them', async () => {
-      const seen: unknown[] = [];
+      const seen: Record<string, unknown>[] = [];
       const boom = new Error('secret internals');
-      const broken = appFor(failingStore(boom), (err) => seen.push(err));
+      const broken = appFor(failingStore(boom), seen);
       const res = await request(broken).get('/backbones/abc').expect(500);
       expect(res.body).toEqual({ success: false, error: 'Internal server error' });
       expect(res.text).not.toContain('secret');
-      expect(seen).toEqual([boom]);
+      expect(seen).toEqual([expect.objectContaining({ msg: 'unhandled error', err: expect.objectContaining({ name: boom.name, message: boom.message }), method: 'GET', path: '/backbones/abc' })]);
+    });
+
+    it('logs a 500 without the request body', async () => {
+      const seen: Record<string, unknown>[] = [];
+      const broken = appFor(failingStore(new Error('boom')), seen);
+      await request(broken).post('/backbones').send(newBackbone({ metadata: { token: 'tok-secret-1' } })).expect(500);
+      expect(seen).toHaveLength(1);
+      expect(JSON.stringify(seen)).not.toContain('tok-secret-1');
     });
   });
 });

@@ -22,6 +22,7 @@ export interface ActivityCall {
 const happyPath: Activities = {
   helmReleaseStatus: () => Promise.resolve({ exists: false, claims: [] }),
   helmUpgradeInstall: () => Promise.resolve({ revision: 1, status: 'deployed' }),
+  helmInstallExchange: ({ release }) => Promise.resolve({ revision: 1, status: 'deployed', publicUrl: `https://cluster.example/nats/${release.releaseName}` }),
   helmUpgrade: () => Promise.resolve({ revision: 2, status: 'deployed' }),
   helmUninstall: () => Promise.resolve({ uninstalled: true, volumes: { action: 'kept', claims: [] } }),
   derivePublicUrl: ({ releaseName }) => Promise.resolve(`https://cluster.example/nats/${releaseName}`),
@@ -72,6 +73,7 @@ export class MockActivities {
     return {
       helmReleaseStatus: dispatch('helmReleaseStatus'),
       helmUpgradeInstall: dispatch('helmUpgradeInstall'),
+      helmInstallExchange: dispatch('helmInstallExchange'),
       helmUpgrade: dispatch('helmUpgrade'),
       helmUninstall: dispatch('helmUninstall'),
       derivePublicUrl: dispatch('derivePublicUrl'),

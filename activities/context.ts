@@ -1,0 +1,71 @@
+// Small helpers every activity uses: the current activity context (absent in plain unit calls), telling the
+// workflow how far an activity is, and turning a failed cluster API call into the right Temporal failure.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, READINESS_SIGNAL } from '../workflows/shared.js';
+import { isPlainObject } from '../src/domain/values.js';
+import { KubeApiError } from './kube-api.js';
+import type { HelmReleaseResult } from './deps.js';
+
+export function inActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** This activity's attempt (1 outside an activity). */
+export function attempt(): number {
+  return inActivity()?.info.attempt ?? 1;
+}
+
+/** Tells the running workflow how far the activity is (its progress query and the Web UI show it). */
+export function reportToWorkflow(text: string): void {
+  const ctx = inActivity();
+  if (!ctx) return;
+  try {
+    const wf = ctx.info.workflowExecution;
+    if (!wf) return;
+    const { workflowId, runId } = wf;
+    void ctx.client.workflow.getHandle(workflowId, runId).signal(READINESS_SIGNAL, text).catch(() => undefined);
+  } catch {
+    // no client in this context (MockActivityEnvironment): the heartbeat still carries it
+  }
+}
+
+/** Strings in a kubeconfig user that must never surface in an error message. */
+export function secretsOf(kubeconfig: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string' && v.length >= 8) out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (isPlainObject(v)) Object.values(v).forEach(walk);
+  };
+  walk(kubeconfig.users ?? []);
+  return out;
+}
+
+/** Revision and status from helm's `--output json`. */
+export function releaseInfo(json: string): HelmReleaseResult {
+  try {
+    const parsed = JSON.parse(json) as { version?: unknown; info?: { status?: unknown } };
+    return { revision: typeof parsed.version === 'number' ? parsed.version : 0, status: typeof parsed.info?.status === 'string' ? parsed.info.status : 'unknown' };
+  } catch {
+    return { revision: 0, status: 'unknown' };
+  }
+}
+
+/** A cluster API failure: the answer names what could not be read, never the remote's text. */
+export function clusterFailure(err: unknown, what: string): Error {
+  // a call stopped by the activity's cancellation reports the cancellation itself
+  const signal = inActivity()?.cancellationSignal;
+  if (signal?.aborted && signal.reason instanceof Error) return signal.reason;
+  if (err instanceof KubeApiError && (err.status === 401 || err.status === 403))
+    return ApplicationFailure.nonRetryable(`${what}: the cluster refused the credentials (HTTP ${err.status})`, FailureType.helmUnauthorized);
+  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  // the workflow only sees a retried failure when the retries are used up: say now what is being waited for
+  const n = inActivity()?.info.attempt;
+  if (n !== undefined) reportToWorkflow(`waiting for the cluster (attempt ${n}, last error: ${message.slice(0, 200)})`);
+  return ApplicationFailure.retryable(message, FailureType.helmUnavailable);
+}

@@ -1,0 +1,65 @@
+// Installing an exchange's release. helmInstallExchange is one activity for what a deploy needs before it can
+// register: the public_url (a pure function of the kubeconfig, computed before anything changes), the check that
+// the release is not somebody else's (helm's release records, read through the API server), and
+// `helm upgrade --install`, which labels the record with the exchange's id so a retry recognises its own release.
+// helmUpgradeInstall is the same install without the check, for deploys started before helmInstallExchange.
+import { ApplicationFailure } from '@temporalio/common';
+import { chartFullname } from '../src/domain/chart-rules.js';
+import { derivePublicUrl } from '../src/domain/public-url.js';
+import { deepMerge } from '../src/domain/values.js';
+import { EXCHANGE_LABEL, FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
+import type { HelmReleaseResult } from './deps.js';
+import type { ActivityKit } from './kit.js';
+
+export interface InstallExchangeInput {
+  release: ReleaseRef;
+  helmValues: HelmValues;
+  systemId: string;
+  clusterId: string;
+}
+
+export function createInstallActivities(kit: ActivityKit) {
+  const publicUrlOf = (input: { kubeconfig: Record<string, unknown>; releaseName: string; namespace: string; clusterId: string }): string => {
+    try {
+      return derivePublicUrl({ ...input, template: kit.deps.publicUrlTemplate });
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, FailureType.invalidKubeconfig);
+    }
+  };
+
+  return {
+    /** Installs the release of exchange `systemId`; never adopts a release another exchange or tool made. Idempotent. */
+    async helmInstallExchange(input: InstallExchangeInput): Promise<HelmReleaseResult & { publicUrl: string }> {
+      const { release } = input;
+      const publicUrl = publicUrlOf({ kubeconfig: release.kubeconfig, releaseName: release.releaseName, namespace: release.namespace, clusterId: input.clusterId });
+      const overrides = kit.expand(input.helmValues);
+      const statefulSet = chartFullname(release.releaseName, deepMerge(await kit.baseValues(), overrides));
+      return kit.withRelease(release, async (op) => {
+        const records = await kit.readReleaseRecords(op.kube, release.namespace, release.releaseName);
+        // a record with our label is our own (an earlier attempt's, its answer lost): go on, the upgrade converges
+        if (records.length && !records.some((r) => r.labels[EXCHANGE_LABEL] === input.systemId)) {
+          throw ApplicationFailure.nonRetryable(
+            `Release '${release.releaseName}' already exists in namespace '${release.namespace}' (status ${records[0]!.status})`,
+            FailureType.releaseAlreadyExists,
+          );
+        }
+        const installed = await kit.watchingReadiness(op.kube, op.target, statefulSet, () =>
+          kit.upgrade(op, overrides, { install: true, labels: { [EXCHANGE_LABEL]: input.systemId }, newestStatus: records[0]?.status }),
+        );
+        return { ...installed, publicUrl };
+      });
+    },
+
+    /** `helm upgrade --install` with the base values and the request's overrides. Idempotent. */
+    async helmUpgradeInstall(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
+      const overrides = kit.expand(input.helmValues);
+      const statefulSet = chartFullname(input.release.releaseName, deepMerge(await kit.baseValues(), overrides));
+      return kit.withRelease(input.release, (op) => kit.watchingReadiness(op.kube, op.target, statefulSet, () => kit.upgrade(op, overrides, { install: true })));
+    },
+
+    /** public_url of a release (the activity of deploys started before helmInstallExchange computed it). */
+    async derivePublicUrl(input: { kubeconfig: Record<string, unknown>; releaseName: string; namespace: string; clusterId: string }): Promise<string> {
+      return Promise.resolve().then(() => publicUrlOf(input));
+    },
+  };
+}

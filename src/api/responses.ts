@@ -1,0 +1,54 @@
+// Answers more than one router sends: registry records (the registry's own routes and GET /exchange) and the
+// 202 of an operation still running (every mutation of /exchange).
+import { z } from 'zod';
+import { json } from './documented-router.js';
+import { backboneRecordSchema } from '../registry/schema.js';
+
+export const uuid = z.uuid();
+
+export const workflowFields = {
+  operation_id: z.string().meta({ description: 'Id of this operation (the workflow run); poll /exchange/{system_id}/operations/{operation_id}.' }),
+  workflow_id: z.string().meta({ description: 'Temporal workflow id (exchange-<system_id>).' }),
+  workflow_url: z.string().meta({ description: 'The workflow in the Temporal Web UI.' }),
+};
+
+export const Backbone = backboneRecordSchema
+  .extend({ created_at: z.string().meta({ format: 'date-time', description: 'Assigned by the registry.' }) })
+  .openapi('Backbone');
+
+export const BackboneList = z
+  .object({
+    success: z.literal(true),
+    items: z.array(Backbone),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page.' }),
+  })
+  .openapi('BackboneList');
+
+export const OperationAccepted = z
+  .object({
+    success: z.literal(true),
+    status: z.literal('running'),
+    system_id: uuid,
+    release_name: z.string().optional(),
+    namespace: z.string().optional(),
+    operation_id: workflowFields.operation_id,
+    status_url: z.string().meta({ description: 'Relative URL to poll for the outcome.', example: '/exchange/7b6f0f0e-6a2b-4c1e-9d7a-2f3c4b5a6d7e/operations/0d9c…' }),
+    workflow_id: workflowFields.workflow_id,
+    workflow_url: workflowFields.workflow_url,
+  })
+  .openapi('OperationAccepted');
+
+/** The 202 of a mutation: started and still running. */
+export const accepted = json(OperationAccepted, 'Started and still running: poll `status_url`. Answered for `Prefer: respond-async`, or when the operation outlasts the synchronous wait.', {
+  headers: {
+    Location: { description: 'The status URL.', schema: { type: 'string' } },
+    'Preference-Applied': { description: '`respond-async` when the Prefer header was honoured.', schema: { type: 'string' } },
+  },
+});
+
+export const preferHeader = z.object({
+  Prefer: z
+    .string()
+    .optional()
+    .meta({ description: '`respond-async`: answer 202 as soon as the operation started, with a status URL to poll.', example: 'respond-async' }),
+});
