@@ -17,6 +17,7 @@ import {
   readRepoFile,
   repoFileExists,
   searchAttributeLoop,
+  searchAttributeSpecs,
   serviceEnv,
   stageCopies,
   stageEnv,
@@ -281,6 +282,8 @@ describe('docker-compose.yml', () => {
     expect([...fromCompose].sort()).toEqual([...fromDevScript].sort());
     for (const sa of fromCompose) expect(sa).toMatch(/^[A-Za-z]\w*=(Keyword|KeywordList|Text|Int|Double|Bool|Datetime)$/);
     expect(script).toMatch(/temporal operator search-attribute create/);
+    // and both are the list the workflows define (workflows/shared.ts SearchAttr), the one source
+    expect([...fromDevScript].sort()).toEqual(searchAttributeSpecs().sort());
   });
 });
 

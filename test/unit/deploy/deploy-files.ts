@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { SearchAttr } from '../../../workflows/shared.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -17,6 +18,12 @@ export function searchAttributeLoop(shell: string): string[] {
   const m = /for sa in ([^;]+);\s*do/.exec(shell);
   if (!m?.[1]) throw new Error('no `for sa in ...; do` loop found');
   return m[1].trim().split(/\s+/);
+}
+
+/** SearchAttr of workflows/shared.ts as the CLI's `Name=Type` (KEYWORD_LIST → KeywordList). */
+export function searchAttributeSpecs(): string[] {
+  const cliType = (t: string) => t.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+  return Object.values(SearchAttr).map((k) => `${k.name}=${cliType(k.type)}`);
 }
 
 // ---------- Dockerfile ----------
