@@ -31,10 +31,11 @@ export function createInstallActivities(kit: ActivityKit) {
     /** Installs the release of exchange `systemId`; never adopts a release another exchange or tool made. Idempotent. */
     async helmInstallExchange(input: InstallExchangeInput): Promise<HelmReleaseResult & { publicUrl: string }> {
       const { release } = input;
-      const publicUrl = publicUrlOf({ kubeconfig: release.kubeconfig, releaseName: release.releaseName, namespace: release.namespace, clusterId: input.clusterId });
       const overrides = kit.expand(input.helmValues);
       const statefulSet = chartFullname(release.releaseName, deepMerge(await kit.baseValues(), overrides));
       return kit.withRelease(release, async (op) => {
+        // from the reduced kubeconfig: the context helm will use, before anything changes
+        const publicUrl = publicUrlOf({ kubeconfig: op.kubeconfig, releaseName: release.releaseName, namespace: release.namespace, clusterId: input.clusterId });
         const records = await kit.readReleaseRecords(op.kube, release.namespace, release.releaseName);
         // a record with our label is our own (an earlier attempt's, its answer lost): go on, the upgrade converges
         if (records.length && !records.some((r) => r.labels[EXCHANGE_LABEL] === input.systemId)) {
@@ -43,9 +44,8 @@ export function createInstallActivities(kit: ActivityKit) {
             FailureType.releaseAlreadyExists,
           );
         }
-        const installed = await kit.watchingReadiness(op.kube, op.target, statefulSet, () =>
-          kit.upgrade(op, overrides, { install: true, labels: { [EXCHANGE_LABEL]: input.systemId }, newestStatus: records[0]?.status }),
-        );
+        await kit.recoverInterrupted(op, records[0]?.status);
+        const installed = await kit.watchingReadiness(op.kube, op.target, statefulSet, () => kit.upgrade(op, overrides, { install: true, labels: { [EXCHANGE_LABEL]: input.systemId } }));
         return { ...installed, publicUrl };
       });
     },
@@ -54,7 +54,10 @@ export function createInstallActivities(kit: ActivityKit) {
     async helmUpgradeInstall(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
       const overrides = kit.expand(input.helmValues);
       const statefulSet = chartFullname(input.release.releaseName, deepMerge(await kit.baseValues(), overrides));
-      return kit.withRelease(input.release, (op) => kit.watchingReadiness(op.kube, op.target, statefulSet, () => kit.upgrade(op, overrides, { install: true })));
+      return kit.withRelease(input.release, async (op) => {
+        await kit.recoverInterrupted(op);
+        return kit.watchingReadiness(op.kube, op.target, statefulSet, () => kit.upgrade(op, overrides, { install: true }));
+      });
     },
 
     /** public_url of a release (the activity of deploys started before helmInstallExchange computed it). */

@@ -139,23 +139,24 @@ export function createKit(deps: ActivityDeps) {
     }
   }
 
-  /** On a retry, clears the pending-* state an earlier attempt of ours left when its helm was killed. */
-  async function recoverInterruptedOperation(op: Operation, newestStatus: string | undefined): Promise<void> {
-    const action = recoveryFor(newestStatus, attempt());
+  /**
+   * On a retry, clears the pending-* state an earlier attempt of ours left when its helm was killed (the release's
+   * newest status, when the caller has read it already). Call before reading what is deployed.
+   */
+  async function recoverInterrupted(op: Operation, newestStatus?: string): Promise<void> {
+    if (attempt() <= 1) return;
+    const status = newestStatus ?? (await readReleaseRecords(op.kube, op.target.namespace, op.target.releaseName))[0]?.status;
+    const action = recoveryFor(status, attempt());
     if (action === 'none') return;
-    inActivity()?.log.warn('recovering a release left pending by an interrupted helm run', { release: op.target.releaseName, status: newestStatus, action });
+    inActivity()?.log.warn('recovering a release left pending by an interrupted helm run', { release: op.target.releaseName, status, action });
     const args = action === 'uninstall' ? uninstallArgs({ ...op.target, timeoutSeconds: deps.helm.timeoutSeconds }) : rollbackArgs({ ...op.target, timeoutSeconds: deps.helm.timeoutSeconds });
     await fx.runHelm(args, op.opts);
   }
 
-  /** `helm upgrade [--install]` with the base values and `overrides`, inside an open withRelease. */
-  async function upgrade(op: Operation, overrides: Values, o: { install: boolean; labels?: Record<string, string>; newestStatus?: string }): Promise<HelmReleaseResult> {
+  /** `helm upgrade [--install]` with the base values and `overrides`, inside an open withRelease, after recoverInterrupted. */
+  async function upgrade(op: Operation, overrides: Values, o: { install: boolean; labels?: Record<string, string> }): Promise<HelmReleaseResult> {
     const overridesPath = join(op.dir, 'overrides.json');
     await writeFile(overridesPath, JSON.stringify(overrides), { mode: 0o600 });
-    if (attempt() > 1) {
-      const status = o.newestStatus ?? (await readReleaseRecords(op.kube, op.target.namespace, op.target.releaseName))[0]?.status;
-      await recoverInterruptedOperation(op, status);
-    }
     const args = upgradeArgs({
       ...op.target,
       // a repository chart is pulled once, then helm gets the local .tgz (no download per deploy)
@@ -174,7 +175,7 @@ export function createKit(deps: ActivityDeps) {
 
   const chartSource = (heartbeat?: (details: unknown) => void): Promise<ChartSource> => chartCache.resolveSource(deps.helm.source, heartbeat);
 
-  return { deps, fx, withRelease, expand, baseValues, readReleaseRecords, readClaims, lastDeployed, watchingReadiness, upgrade, chartSource, clusterFailure };
+  return { deps, fx, withRelease, expand, baseValues, readReleaseRecords, readClaims, lastDeployed, watchingReadiness, recoverInterrupted, upgrade, chartSource, clusterFailure };
 }
 
 export type ActivityKit = ReturnType<typeof createKit>;

@@ -35,6 +35,8 @@ export function createUpgradeActivities(kit: ActivityKit) {
       const base = await kit.baseValues();
       return kit.withRelease(input.release, async (op) => {
         const { kube, target } = op;
+        // first: a recovery rollback makes a deployed revision that must not pass for helm's rollback-on-failure below
+        await kit.recoverInterrupted(op);
         const deployedBefore = await kit.lastDeployed(kube, target);
         const current = deployedBefore.config;
         const overrides = deepMerge(retainedOverrides(current, base), fresh);

@@ -1,6 +1,6 @@
 // Activity option profiles: helm calls are long, heartbeat and can be cancelled; registry calls are short and
 // retried; compensations try harder because a failed undo leaves a release nobody owns.
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_ACTIVITY_FAILURES } from './shared.js';
 
@@ -24,6 +24,15 @@ const registryProfile: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
 };
 
+// The registration of a deploy, first tried once as a local activity: it runs in the worker that runs the
+// workflow, inside the workflow task that follows the install, which saves a task-queue round trip and a workflow
+// task. Only one attempt: while a local activity runs the workflow cannot answer queries or take signals, so a
+// registry that is down is waited for by the regular activity (registryProfile), whose status says so.
+const registryLocalProfile: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 1, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
+};
+
 const compensationProfile: ActivityOptions = {
   ...helmProfile,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ACTIVITY_FAILURES },
@@ -34,6 +43,7 @@ export function withSummary(summary: string) {
   return {
     helm: proxyActivities<Pick<Activities, 'helmReleaseStatus' | 'helmInstallExchange' | 'helmUpgradeInstall' | 'helmUpgrade' | 'helmUninstall'>>({ ...helmProfile, summary }),
     registry: proxyActivities<Pick<Activities, 'registerBackbone' | 'deregisterBackbone' | 'derivePublicUrl'>>({ ...registryProfile, summary }),
+    registryLocal: proxyLocalActivities<Pick<Activities, 'registerBackbone'>>({ ...registryLocalProfile, summary }),
     compensation: proxyActivities<Pick<Activities, 'helmUninstall'>>({ ...compensationProfile, summary }),
   };
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
-import { failureMessage, failureType, ProgressTracker } from './progress.js';
+import { failureMessage, failureType, isFinal, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type DeployExchangeInput, type DeployExchangeResult, type ReleaseRef } from './shared.js';
 
 /**
@@ -50,19 +50,29 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
     const { publicUrl } = installed;
 
     step = 'register';
-    await progress.step(step, () =>
-      withSummary(`register exchange ${input.systemId} in the Backbone Registry`).registry.registerBackbone({
-        system_id: input.systemId,
-        name: input.name,
-        release_name: input.releaseName,
-        namespace: input.namespace,
-        cluster_id: input.clusterId,
-        org_ids: input.orgIds,
-        public_url: publicUrl,
-        metadata: input.metadata,
-        cluster_fingerprint: input.clusterFingerprint,
-      }),
-    );
+    const record = {
+      system_id: input.systemId,
+      name: input.name,
+      release_name: input.releaseName,
+      namespace: input.namespace,
+      cluster_id: input.clusterId,
+      org_ids: input.orgIds,
+      public_url: publicUrl,
+      metadata: input.metadata,
+      cluster_fingerprint: input.clusterFingerprint,
+    };
+    const registry = withSummary(`register exchange ${input.systemId} in the Backbone Registry`);
+    await progress.step(step, async () => {
+      // since 'register-local-activity': one quick local attempt first; runs started before go straight to the queue
+      if (patched('register-local-activity')) {
+        try {
+          return await registry.registryLocal.registerBackbone(record);
+        } catch (err) {
+          if (isCancellation(err) || isFinal(err)) throw err;
+        }
+      }
+      return registry.registry.registerBackbone(record);
+    });
     progress.finish('succeeded');
     return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, publicUrl, revision: installed.revision };
   } catch (err) {

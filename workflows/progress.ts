@@ -62,3 +62,10 @@ export function failureType(err: unknown): string | undefined {
   while (e instanceof ActivityFailure && e.cause) e = e.cause;
   return e instanceof ApplicationFailure ? (e.type ?? undefined) : undefined;
 }
+
+/** Whether an activity failure is final (a non-retryable ApplicationFailure): retrying elsewhere cannot help. */
+export function isFinal(err: unknown): boolean {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e instanceof ApplicationFailure && e.nonRetryable === true;
+}

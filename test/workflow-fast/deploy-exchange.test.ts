@@ -138,13 +138,15 @@ describe('deployExchange', () => {
     },
   );
 
-  it('retries a registry that is unavailable for a while (1 s backoff), then succeeds', async () => {
+  it('a registry unavailable for a while: one local attempt, then the queued activity retries (1 s backoff) until it succeeds', async () => {
     let attempts = 0;
     const { handle, workflowId } = await deploy('register-retry', {
-      registerBackbone: (rec) => (++attempts < 2 ? failRetryably(FailureType.registryUnavailable, 'HTTP 503') : Promise.resolve({ ...rec, created_at: 'now' })),
+      registerBackbone: (rec) => (++attempts < 3 ? failRetryably(FailureType.registryUnavailable, 'HTTP 503') : Promise.resolve({ ...rec, created_at: 'now' })),
     });
     expect(await handle.result()).toMatchObject({ revision: 1 });
+    // the local attempt (1), then the regular activity's attempts 1 and 2
     expect(env.mocks.callsOf(workflowId).filter((c) => c.name === 'registerBackbone').map((c) => [c.attempt, c.outcome])).toEqual([
+      [1, 'failed'],
       [1, 'failed'],
       [2, 'completed'],
     ]);

@@ -1,7 +1,7 @@
 // Records the workflow histories that replay.test.ts replays, into test/workflow-fast/histories/<scenario>.json.
 //
 // How:  scripts/temporal-dev.sh start /tmp/rec-temporal --headless && source /tmp/rec-temporal/temporal.env
-//       npx tsx test/workflow-fast/record-histories.ts [--only deploy-v2-succeeded,...]
+//       npx tsx test/workflow-fast/record-histories.ts [--only deploy-v3-succeeded,...]
 //       scripts/temporal-dev.sh stop /tmp/rec-temporal
 //
 // When: the histories stand for workflows that are already running in some deployment. If replay.test.ts fails
@@ -38,15 +38,16 @@ const start = <W extends typeof deployExchange | typeof updateExchange | typeof 
 /**
  * One per branch family the replay test must keep replayable; the file name is the scenario name. The deploys
  * of the shape before `patched('install-checks-release')` (deploy-succeeded, -compensated, -cancelled: release
- * check, install, public_url, register as four activities) stay recorded as they are; deploy-v2-* are today's.
+ * check, install, public_url, register as four activities) stay recorded as they are, as do deploy-v2-* (install
+ * with the check inside, register through the task queue); deploy-v3-* (register a local activity) are today's.
  */
 const scenarios: Record<string, Scenario> = {
-  'deploy-v2-succeeded': { run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)) },
-  'deploy-v2-compensated': {
+  'deploy-v3-succeeded': { run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)) },
+  'deploy-v3-compensated': {
     script: { registerBackbone: () => fail(FailureType.registryRejected, 'registry said 400') },
     run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)),
   },
-  'deploy-v2-cancelled': {
+  'deploy-v3-cancelled': {
     script: {
       helmInstallExchange: async () => {
         await installGate.wait();
