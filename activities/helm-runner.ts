@@ -7,6 +7,7 @@ import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../workflows/shared.js';
+import type { HelmFinished } from '../src/metrics.js';
 import { classifyHelmFailure } from './helm-errors.js';
 
 export interface HelmRunnerOptions {
@@ -18,9 +19,8 @@ export interface HelmRunnerOptions {
   signal?: AbortSignal;
   /** Strings that must never appear in a failure message. */
   redact?: string[];
-  /** Observes every run, e.g. for metrics. */
-  /** outcome: ok, not_found (an expected answer to `status`), or error. */
-  onFinished?: (verb: string, outcome: 'ok' | 'not_found' | 'error', seconds: number) => void;
+  /** Observes every run, e.g. for metrics; outcome: ok, not_found (an expected answer to `status`), or error. */
+  onFinished?: HelmFinished;
   /** Client-side deadline of one run; by default helm's own `--timeout` plus a minute (see defaultDeadlineMs). */
   deadlineMs?: number;
   /** Time helm gets between SIGTERM and SIGKILL; it releases the release lock on SIGTERM. Default 10 s. */

@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { HelmRunnerOptions } from '../activities/helm-runner.js';
 
 export type Component = 'api' | 'worker';
-export type HelmFinished = NonNullable<HelmRunnerOptions['onFinished']>;
+/** What the helm runner reports after each run (activities/helm-runner.ts takes it as onFinished). */
+export type HelmFinished = (verb: string, outcome: 'ok' | 'not_found' | 'error', seconds: number) => void;
 
 export interface Metrics {
   registry: Registry;
