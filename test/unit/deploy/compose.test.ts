@@ -1,34 +1,23 @@
 // The deployment files (docker-compose.yml, Dockerfile, .dockerignore) must agree with the code they run:
 // the environment variables src/config.ts reads, its default port, the entrypoints' source files, the
 // search attributes scripts/temporal-dev.sh registers and the helm version scripts/toolchain.sh builds.
+// This file checks docker-compose.yml (and the config reader it is compared against); dockerfile.test.ts the image.
 import { dirname } from 'node:path';
 import {
   commandList,
-  copyTarget,
   dependsOn,
-  dockerignorePatterns,
-  execForm,
   instructions,
-  isIgnored,
-  joinPosix,
-  loadCompose,
-  parseDockerfile,
   portMappings,
   readRepoFile,
   repoFileExists,
   searchAttributeLoop,
   searchAttributeSpecs,
   serviceEnv,
-  stageCopies,
   stageEnv,
-  substitute,
   volumeMounts,
-  type ComposeFile,
   type ComposeService,
-  type Dockerfile,
-  type Stage,
 } from './deploy-files.js';
-import { EnvSchema } from '../../../src/config.js';
+import { compose, configDefaults, configKeys, defaultPort, nodeScript, runtime, service, services, sourceOfScript } from './deployment.js';
 
 /**
  * Variables the deployment may set although src/config.ts does not read them (yet).
@@ -36,25 +25,6 @@ import { EnvSchema } from '../../../src/config.js';
  * remove them from here once EnvSchema has them.
  */
 const NOT_YET_IN_CONFIG = new Set(['MONGODB_URI', 'API_TOKENS']);
-/** Read by helm or the OS in the image, not by the application. */
-const IMAGE_ONLY_ENV = new Set(['HOME', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME']);
-
-// the settings and their defaults, from the schema src/config.ts parses the environment with
-const configKeys = new Set(Object.keys(EnvSchema.shape));
-const configDefaults = EnvSchema.parse({});
-const defaultPort = configDefaults.PORT;
-const compose: ComposeFile = loadCompose(readRepoFile('docker-compose.yml'));
-const services = compose.services;
-const dockerfile: Dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
-const runtime: Stage = dockerfile.stages.at(-1)!;
-const tsconfig = JSON.parse(readRepoFile('tsconfig.json')) as { compilerOptions: { outDir: string; rootDir: string } };
-const tsconfigBuild = JSON.parse(readRepoFile('tsconfig.build.json')) as { include: string[] };
-
-function service(name: string): ComposeService {
-  const s = services[name];
-  if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
-  return s;
-}
 
 /** `host:port` → its parts; throws on anything else. */
 function hostPort(address: string): { host: string; port: number } {
@@ -79,37 +49,6 @@ function publishedHostIps(svc: ComposeService): (string | undefined)[] {
 const temporalServers = Object.entries(services)
   .filter(([, s]) => s.image?.startsWith('temporalio/auto-setup:'))
   .map(([n]) => n);
-
-/** Final WORKDIR of the runtime stage. */
-function runtimeWorkdir(): string {
-  let wd = '/';
-  for (const i of instructions(runtime, 'WORKDIR')) wd = i.args.startsWith('/') ? i.args : joinPosix(wd, i.args);
-  return wd;
-}
-
-/**
- * The repository source file a `node <script>` command in the runtime image runs: the script must lie in the
- * folder the runtime stage copies from the build stage's tsc outDir; tsconfig rootDir maps it back to a .ts file.
- */
-function sourceOfScript(script: string): string {
-  const abs = joinPosix(runtimeWorkdir(), script);
-  const outDir = tsconfig.compilerOptions.outDir.replace(/^\.\//, '').replace(/\/$/, '');
-  const copy = stageCopies(runtime).find((c) => c.from && c.sources.some((s) => s.endsWith(`/${outDir}`)) && abs.startsWith(`${c.dest.replace(/\/$/, '')}/`));
-  if (!copy) throw new Error(`${script} is not inside the compiled ${outDir}/ the runtime stage copies`);
-  const inOutDir = abs.slice(copy.dest.replace(/\/$/, '').length + 1);
-  const source = joinPosix(tsconfig.compilerOptions.rootDir, inOutDir).slice(1).replace(/\.js$/, '.ts');
-  const top = source.split('/')[0]!;
-  if (!tsconfigBuild.include.includes(top)) throw new Error(`${source} is outside tsconfig.build.json include (${tsconfigBuild.include.join(', ')})`);
-  return source;
-}
-
-/** `node <script>` → script. */
-function nodeScript(command: string[]): string {
-  expect(command[0]).toBe('node');
-  const script = command.slice(1).find((a) => !a.startsWith('-'));
-  if (!script) throw new Error(`no script in ${command.join(' ')}`);
-  return script;
-}
 
 describe('config.ts reader (what the compose checks compare against)', () => {
   it('finds the EnvSchema keys, flag() ones included, and the default port', () => {
@@ -284,97 +223,5 @@ describe('docker-compose.yml', () => {
     expect(script).toMatch(/temporal operator search-attribute create/);
     // and both are the list the workflows define (workflows/shared.ts SearchAttr), the one source
     expect([...fromDevScript].sort()).toEqual(searchAttributeSpecs().sort());
-  });
-});
-
-describe('Dockerfile', () => {
-  const env = stageEnv(runtime);
-  const copies = stageCopies(runtime);
-
-  it('runs on node:20 Debian slim (glibc for the Temporal native module)', () => {
-    expect(runtime.image).toBe('node:20-bookworm-slim');
-    expect(dockerfile.stages.filter((s) => s.name === 'build').map((s) => s.image)).toEqual(['node:20-bookworm-slim']);
-  });
-
-  it('copies values.yaml to /app/values.yaml and points BASE_VALUES_PATH at it', () => {
-    const copy = copies.find((c) => !c.from && c.sources.includes('values.yaml'));
-    expect(copy).toBeDefined();
-    expect(copyTarget(copy!, 'values.yaml')).toBe('/app/values.yaml');
-    expect(env.BASE_VALUES_PATH).toBe('/app/values.yaml');
-    expect(repoFileExists('values.yaml')).toBe(true);
-  });
-
-  it('runs as a non-root user', () => {
-    const users = instructions(runtime, 'USER');
-    expect(users.length).toBeGreaterThan(0);
-    const user = users.at(-1)!.args.split(':')[0]!;
-    expect(['root', '0', '']).not.toContain(user);
-    const userIdx = runtime.instructions.indexOf(users.at(-1)!);
-    const cmdIdx = runtime.instructions.findIndex((i) => i.keyword === 'CMD');
-    expect(userIdx).toBeLessThan(cmdIdx);
-  });
-
-  it('defaults to the API entrypoint, the same command compose runs for api', () => {
-    const cmd = instructions(runtime, 'CMD').map((i) => execForm(i.args));
-    expect(cmd).toHaveLength(1);
-    expect(sourceOfScript(nodeScript(cmd[0]!))).toBe('src/main/api.ts');
-    expect(commandList(service('api').command)).toEqual(cmd[0]);
-  });
-
-  it('sets only variables the config (or helm/OS) reads, with the production values', () => {
-    const unknown = Object.keys(env).filter((k) => !configKeys.has(k) && !IMAGE_ONLY_ENV.has(k));
-    expect(unknown).toEqual([]);
-    expect(env.NODE_ENV).toBe('production');
-    expect(env.HOST).toBe('0.0.0.0');
-    expect(env.REGISTRY_DB_PATH).toMatch(/^\/data\//);
-    expect(instructions(runtime, 'VOLUME').map((v) => v.args)).toContain(dirname(env.REGISTRY_DB_PATH!));
-    for (const k of ['HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME']) expect(env[k]).toMatch(new RegExp(`^${env.HOME}/`));
-  });
-
-  it('exposes the config default port and health-checks /healthz, which the app serves', () => {
-    expect(instructions(runtime, 'EXPOSE').map((e) => Number(e.args))).toEqual([defaultPort]);
-    const health = instructions(runtime, 'HEALTHCHECK');
-    expect(health).toHaveLength(1);
-    expect(health[0]!.args).toMatch(/CMD \["node",/);
-    expect(health[0]!.args).toContain('/healthz');
-    expect(readRepoFile('src/api/app.ts')).toMatch(/router\.get\('\/healthz'/);
-  });
-
-  it('installs helm, built from source at the toolchain version, at HELM_BIN', () => {
-    const toolchainVersion = /^HELM_VERSION="\$\{HELM_VERSION:-([^}]+)\}"/m.exec(readRepoFile('scripts/toolchain.sh'))?.[1];
-    expect(toolchainVersion).toBeDefined();
-    expect(dockerfile.globalArgs.HELM_VERSION).toBe(toolchainVersion);
-    const helmStage = dockerfile.stages.find((s) => instructions(s, 'RUN').some((r) => r.args.includes('go install')));
-    expect(helmStage?.image).toMatch(/^golang:1\.26-bookworm$/);
-    const install = instructions(helmStage!, 'RUN').find((r) => r.args.includes('go install'))!.args;
-    const resolved = substitute(install, { HELM_VERSION: dockerfile.globalArgs.HELM_VERSION! });
-    expect(resolved).toContain(`helm.sh/helm/v4/cmd/helm@v${toolchainVersion}`);
-    expect(resolved).toContain(`-X helm.sh/helm/v4/internal/version.version=v${toolchainVersion}`);
-    expect(stageEnv(helmStage!)).toMatchObject({ GOTOOLCHAIN: 'local', CGO_ENABLED: '0' });
-    const helmCopy = copies.find((c) => c.from === helmStage!.name);
-    expect(helmCopy).toBeDefined();
-    expect(copyTarget(helmCopy!, helmCopy!.sources[0]!)).toBe(env.HELM_BIN);
-  });
-
-  it('builds with npm ci, tsc and a production prune', () => {
-    const build = dockerfile.stages.find((s) => s.name === 'build')!;
-    const runs = instructions(build, 'RUN').map((r) => r.args).join('\n');
-    expect(runs).toMatch(/npm ci\b/);
-    expect(runs).toMatch(/npm run build\b/);
-    expect(runs).toMatch(/npm prune --omit=dev\b/);
-    expect(runs).toMatch(/python3/);
-    const pkg = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.build).toContain('tsconfig.build.json');
-  });
-
-  it('copies only files that exist, none of them excluded by .dockerignore', () => {
-    const patterns = dockerignorePatterns(readRepoFile('.dockerignore'));
-    const fromContext = dockerfile.stages.flatMap((s) => stageCopies(s)).filter((c) => !c.from).flatMap((c) => c.sources);
-    expect(fromContext).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'values.yaml']));
-    for (const src of fromContext) {
-      expect({ src, exists: repoFileExists(src) }).toEqual({ src, exists: true });
-      expect({ src, ignored: isIgnored(patterns, src) }).toEqual({ src, ignored: false });
-    }
-    for (const excluded of ['node_modules', 'dist', '.git', '.run', 'node_modules/.bin/tsc']) expect(isIgnored(patterns, excluded)).toBe(true);
   });
 });
