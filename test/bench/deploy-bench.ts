@@ -1,7 +1,8 @@
 // Benchmark harness (not a test): POST /exchange through the whole service against the floor, raw helm on the
 // same chart, base values, overrides and cluster, in the same run. N sequential pairs (alternating which goes first,
 // so drift hits both alike), then N deploys at concurrency C each way, the memory of the API and the worker, and
-// GET /exchange latency over a registry of --records records. `npm run bench` (scripts/bench.sh) starts the servers:
+// GET /exchange latency over a registry of --records records, on the service's SQLite store and on a second API's
+// MongoDB-wire store (FerretDB, TEST_MONGODB_URI). `npm run bench` (scripts/bench.sh) starts the servers:
 //   npm run bench -- --sequential 10 --concurrent 10 --concurrency 4 --records 1000 --requests 200 [--processes]
 // --processes runs the compiled API and worker (dist/, `npm run build`) as separate processes, for per-process RSS.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import axios from 'axios';
 import { testKubeconfig } from '../support/cluster.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { summarise, workflowSegments, type Segments } from './breakdown.js';
-import { listLatency } from './list-latency.js';
+import { listLatency, mongoListLatency } from './list-latency.js';
 import { deleteNamespace, rawHelm } from './raw-helm.js';
 import { helmDurations, startService } from './service.js';
 import { compareRow, parseArgs, pool, stats, table, timed } from './stats.js';
@@ -126,8 +127,10 @@ async function main(): Promise<void> {
     });
 
     const helmAfterConcurrent = await helmDurations(service.workerMetricsUrl);
-    const list = await listLatency(service.baseUrl, RECORDS, REQUESTS);
+    const sqliteList = await listLatency(service.baseUrl, RECORDS, REQUESTS);
+    // the service's memory before the second API (in this process without --processes) exists
     const memory = await service.memory();
+    const list = { sqlite: sqliteList, mongodb_wire: await mongoListLatency(PROCESSES, chartVersion, RECORDS, REQUESTS) };
 
     // the helm upgrade processes the worker ran in the sequential phase (ned_helm_duration_seconds, outcome ok)
     const delta = (verb: string, before = helmBefore, after = helmAfter) => {
@@ -170,8 +173,13 @@ async function main(): Promise<void> {
       compareRow(`concurrent wall, ${CONCURRENT} deploys at ${CONCURRENCY}`, concRaw.wall_ms, concService.wall_ms),
       compareRow('sequential remove p50 (uninstall vs DELETE)', stats(seq.rawRemove).p50, stats(seq.serviceRemove).p50),
       ...Object.entries(memory).flatMap(([who, m]) => (!m ? [] : [[`RSS ${who === 'combined' ? 'API+worker+bench (one process)' : `${who} process`} (peak)`, '—', `${m.rss_mb} MB (${m.peak_rss_mb})`, '', '']])),
-      [`GET /exchange p50 / p99 (${RECORDS} records)`, '—', `${list.list_all_ms.p50} / ${list.list_all_ms.p99} ms`, '', ''],
-      [`GET /exchange?org_id= p50 / p99`, '—', `${list.list_one_org_ms.p50} / ${list.list_one_org_ms.p99} ms`, '', ''],
+      ...[list.sqlite, list.mongodb_wire].flatMap((l) => {
+        const backend = l.store === 'sqlite' ? 'SQLite' : 'MongoDB-wire';
+        return [
+          [`GET /exchange p50 / p99 (${RECORDS} records, ${backend})`, '—', `${l.list_all_ms.p50} / ${l.list_all_ms.p99} ms`, '', ''],
+          [`GET /exchange?org_id= p50 / p99 (${backend})`, '—', `${l.list_one_org_ms.p50} / ${l.list_one_org_ms.p99} ms`, '', ''],
+        ];
+      }),
     ];
     const up = report.breakdown.helm_in_worker.upgrade;
     const text = [
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
     mkdirSync('test-artifacts', { recursive: true });
     const file = `test-artifacts/bench-${report.at.replace(/[:.]/g, '-')}.json`;
     writeFileSync(file, JSON.stringify(report, null, 2));
-    console.log(`\n${text}\n\nmode: ${service.mode}; load average ${report.machine.load_average.join(' ')} on ${report.machine.cpus} cpus; cleanup: ${JSON.stringify(cleanup)}\nwritten to ${file}`);
+    console.log(`\n${text}\n\nmode: ${service.mode}; MongoDB-wire server: ${list.mongodb_wire.server}; load average ${report.machine.load_average.join(' ')} on ${report.machine.cpus} cpus; cleanup: ${JSON.stringify(cleanup)}\nwritten to ${file}`);
   } finally {
     if (!cleanup.namespace_deleted) await cleanUp().catch((err: unknown) => console.error('clean-up failed:', err));
     await raw.close();

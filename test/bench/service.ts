@@ -1,6 +1,7 @@
 // The service under test, two ways: the test stack (API and worker inside this process, as the e2e suite runs
 // them) or, with --processes, the compiled API and worker as two separate processes configured by environment as
-// in production — the only way to read each one's own memory.
+// in production — the only way to read each one's own memory. startMongoApi starts a second API of the same kind
+// on a MongoDB registry store, for the list latency only.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import axios from 'axios';
 import { execa, type ResultPromise } from 'execa';
+import { MongoBackboneStore } from '../../src/registry/mongo-store.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { startStack } from '../support/stack.js';
 
@@ -67,57 +69,101 @@ export async function startService(processes: boolean, chartVersion: string): Pr
       close: () => stack.close(),
     };
   }
+  const metricsPort = await freePort();
+  const settings = await processSettings(chartVersion, { METRICS_PORT: String(metricsPort) });
+  const dir = await mkdtemp(join(tmpdir(), 'ned-bench-procs-'));
+  settings.REGISTRY_DB_PATH = join(dir, 'registry.sqlite');
+  const worker = runMain('worker', settings);
+  const api = runMain('api', settings);
+  const workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const close = async () => {
+    await Promise.all([api.stop(), worker.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  };
+  await ready(close, [api, `${api.baseUrl}/readyz`, 'the API to be ready'], [worker, workerMetricsUrl, 'the worker metrics endpoint']);
+  return {
+    mode: 'processes',
+    baseUrl: api.baseUrl,
+    workerMetricsUrl,
+    memory: async () => ({ api: await procMemory(api.pid), worker: await procMemory(worker.pid) }),
+    close,
+  };
+}
+
+/**
+ * A second API, used only for GET /exchange over MongoDB: its registry store is database dbName of uri and no
+ * worker runs. The same kind as the service's: in this process, or (--processes) the compiled API on its own.
+ */
+export async function startMongoApi(processes: boolean, chartVersion: string, uri: string, dbName: string): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  if (!processes) {
+    const store = await MongoBackboneStore.connect(uri, { dbName });
+    const stack = await startStack({ worker: false, store }).catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
+    return { baseUrl: stack.baseUrl, close: () => stack.close() };
+  }
+  const api = runMain('api', await processSettings(chartVersion, { MONGODB_URI: uri, MONGODB_DB: dbName }));
+  const close = async () => {
+    await api.stop();
+  };
+  await ready(close, [api, `${api.baseUrl}/readyz`, 'the MongoDB API to be ready']);
+  return { baseUrl: api.baseUrl, close };
+}
+
+/**
+ * The settings src/config.ts reads, as test/e2e/entrypoints.test.ts gives them, on a port of their own; the rest of
+ * the environment (HELM_*_HOME, TMPDIR) is inherited as a deployment's would be.
+ */
+async function processSettings(chartVersion: string, extra: Record<string, string>): Promise<Record<string, string>> {
   if (!existsSync(resolve('dist/src/main/api.js'))) throw new Error('dist/ is missing: run `npm run build` before `--processes`');
   const env = testEnv();
-  const dir = await mkdtemp(join(tmpdir(), 'ned-bench-procs-'));
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  // the settings src/config.ts reads, as test/e2e/entrypoints.test.ts gives them; the rest of the environment
-  // (HELM_*_HOME, TMPDIR) is inherited as a deployment's would be
-  const common = {
+  return {
     TEMPORAL_ADDRESS: env.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq-bench'),
     PAYLOAD_KEYS: env.payloadKeys,
-    PORT: String(port),
+    PORT: String(await freePort()),
     HELM_BIN: env.helmBin,
     HELM_CHART: env.chart,
     HELM_CHART_VERSION: chartVersion,
     HELM_TIMEOUT_SECONDS: '300',
     HELM_WAIT: 'watcher',
-    REGISTRY_DB_PATH: join(dir, 'registry.sqlite'),
-    METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'warn',
     KUBE_SERVER_ALLOWLIST: '127.0.0.1',
+    ...extra,
   };
-  const worker = execa(process.execPath, ['dist/src/main/worker.js'], { env: common, reject: false, all: true });
-  const api = execa(process.execPath, ['dist/src/main/api.js'], { env: common, reject: false, all: true });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const close = async () => {
-    api.kill('SIGTERM');
-    worker.kill('SIGTERM');
-    const killer = setTimeout(() => {
-      api.kill('SIGKILL');
-      worker.kill('SIGKILL');
-    }, 15_000);
-    await Promise.all([api, worker]);
+}
+
+interface MainProcess {
+  proc: ResultPromise;
+  pid: number;
+  /** The API's root URL (PORT of its settings). */
+  baseUrl: string;
+  /** SIGTERM, and SIGKILL after 15 s; resolves when it exited. */
+  stop(): Promise<unknown>;
+}
+
+/** A compiled entry point, dist/src/main/<name>.js, as a process with these settings. */
+function runMain(name: 'api' | 'worker', settings: Record<string, string>): MainProcess {
+  const proc = execa(process.execPath, [`dist/src/main/${name}.js`], { env: settings, reject: false, all: true });
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    const killer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await proc;
     clearTimeout(killer);
-    await rm(dir, { recursive: true, force: true });
   };
+  return { proc, pid: proc.pid!, baseUrl: `http://127.0.0.1:${settings.PORT}`, stop };
+}
+
+/** Waits until each URL answers 200; on a failure closes everything and prints what the processes wrote. */
+async function ready(close: () => Promise<void>, ...checks: [MainProcess, string, string][]): Promise<void> {
   try {
-    await until('the API to be ready', async () => (await http.get(`${baseUrl}/readyz`)).status === 200, 60_000, api);
-    await until('the worker metrics endpoint', async () => (await http.get(workerMetricsUrl)).status === 200, 60_000, worker);
+    for (const [p, url, what] of checks) await until(what, async () => (await http.get(url)).status === 200, 60_000, p.proc);
   } catch (err) {
     await close();
-    console.error(String((await api).all ?? ''), String((await worker).all ?? ''));
+    for (const [p] of checks) console.error(String((await p.proc).all ?? ''));
     throw err;
   }
-  return {
-    mode: 'processes',
-    baseUrl,
-    workerMetricsUrl,
-    memory: async () => ({ api: await procMemory(api.pid!), worker: await procMemory(worker.pid!) }),
-    close,
-  };
 }
 
 /** ned_helm_duration_seconds sum and count by verb (outcome ok), from the worker's Prometheus endpoint. */

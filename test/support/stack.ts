@@ -13,6 +13,7 @@ import { activityMetricsInterceptor, createMetrics, startMetricsServer } from '.
 import { BackboneDBClient } from '../../src/registry/client.js';
 import { createRegistryRouter } from '../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../src/registry/sqlite-store.js';
+import type { BackboneStore } from '../../src/registry/types.js';
 import { createCodec, createDataConverter } from '../../src/temporal/data-converter.js';
 import { requireBearer, TokenVerifier, type PrincipalConfig } from '../../src/api/auth.js';
 import { TemporalExchangeOperations } from '../../src/temporal/exchange-operations.js';
@@ -38,7 +39,7 @@ export interface Stack {
   /** A client without the payload codec: sees what the Temporal server stores. */
   rawClient: Client;
   taskQueue: string;
-  store: SqliteBackboneStore;
+  store: BackboneStore;
   faults: RegistryFaults;
   /** Stops the worker (as a node going away would); workflows wait on the server for the next one. */
   stopWorker(): Promise<void>;
@@ -87,6 +88,8 @@ export interface StackOptions {
   kubeconfigTempDir?: string;
   /** Where the worker gets the chart (e.g. a repository on loopback); default `{ chart: TEST_CHART }`. */
   chartSource?: ChartSource;
+  /** The registry's store (default a fresh in-memory SQLite one), e.g. a MongoDB one; the stack closes it. */
+  store?: BackboneStore;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -94,7 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env = testEnv();
   const taskQueue = uniqueName('tq');
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'test');
-  const store = new SqliteBackboneStore(':memory:');
+  const store = opts.store ?? new SqliteBackboneStore(':memory:');
   const faults: RegistryFaults = { failWrites: opts.failRegistryWrites ?? 0, writesSeen: 0 };
 
   const temporalAddress = opts.temporalAddress ?? env.temporalAddress;
