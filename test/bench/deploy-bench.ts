@@ -127,9 +127,10 @@ async function main(): Promise<void> {
     });
 
     const helmAfterConcurrent = await helmDurations(service.workerMetricsUrl);
-    const sqliteList = await listLatency(service.baseUrl, RECORDS, REQUESTS);
-    // the service's memory before the second API (in this process without --processes) exists
+    // the service's memory after the deploys (the figure), before the list phase fills its store with
+    // records and before the second API (in this process without --processes) exists
     const memory = await service.memory();
+    const sqliteList = await listLatency(service.baseUrl, RECORDS, REQUESTS);
     const list = { sqlite: sqliteList, mongodb_wire: await mongoListLatency(PROCESSES, chartVersion, RECORDS, REQUESTS) };
 
     // the helm upgrade processes the worker ran in the sequential phase (ned_helm_duration_seconds, outcome ok)
