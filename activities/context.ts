@@ -34,6 +34,23 @@ export function reportToWorkflow(text: string): void {
   }
 }
 
+/**
+ * Signals the running workflow and waits until Temporal has recorded it (a failure fails this attempt). Outside a
+ * workflow's activity (MockActivityEnvironment without a client) there is no one to tell.
+ */
+export async function announceToWorkflow(signal: string): Promise<void> {
+  const ctx = inActivity();
+  const wf = ctx?.info.workflowExecution;
+  if (!ctx || !wf) return;
+  let client;
+  try {
+    client = ctx.client;
+  } catch {
+    return;
+  }
+  await client.workflow.getHandle(wf.workflowId, wf.runId).signal(signal);
+}
+
 /** Strings in a kubeconfig user that must never surface in an error message. */
 export function secretsOf(kubeconfig: Record<string, unknown>): string[] {
   const out: string[] = [];

@@ -8,4 +8,6 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/services.sh" --headless
 for arg in "$@"; do
   if [[ "$arg" == --processes ]]; then npm run --silent build; break; fi
 done
+# the servers' pid files (Temporal, kube-apiserver) for the CPU figures
+export NED_BENCH_STATE="$state"
 "$root/node_modules/.bin/tsx" test/bench/deploy-bench.ts "$@"

@@ -1,7 +1,7 @@
-import { ApplicationFailure, CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineSignal, isCancellation, log, patched, setHandler } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
 import { failureMessage, failureType, isFinal, ProgressTracker } from './progress.js';
-import { FailureType, Operation, type DeployExchangeInput, type DeployExchangeResult, type ReleaseRef } from './shared.js';
+import { FailureType, HELM_STARTED_SIGNAL, Operation, type DeployExchangeInput, type DeployExchangeResult, type ReleaseRef } from './shared.js';
 
 /**
  * Installs a NATS release and registers it. Saga: each step that changed the world pushes its inverse; when a
@@ -15,6 +15,12 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
   const undo: Array<{ name: string; run: () => Promise<unknown> }> = [];
   // deploys started before the check and public_url moved into helmInstallExchange replay their own steps
   const folded = patched('install-checks-release');
+  // since 'undo-after-helm-started' the compensation runs only once the install said (a signal) that helm starts
+  const undoAfterHelm = folded && patched('undo-after-helm-started');
+  let helmStarted = false;
+  setHandler(defineSignal(HELM_STARTED_SIGNAL), () => {
+    helmStarted = true;
+  });
   let step = folded ? 'helm-install' : 'check-release';
   try {
     let keepClaims: string[] = [];
@@ -81,6 +87,8 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
       progress.finish('failed');
       throw alreadyExists(input, undefined, failureMessage(err));
     }
+    // the install never got as far as helm (no helm-started signal): nothing on the cluster is ours to undo
+    if (step === 'helm-install' && undoAfterHelm && !helmStarted) undo.length = 0;
     if (undo.length === 0) {
       progress.finish('failed');
       throw err instanceof ApplicationFailure || isCancellation(err) ? err : deployFailure(step, err, input, []);

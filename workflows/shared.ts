@@ -238,3 +238,6 @@ export const SearchAttr = {
 
 /** The label on helm's release record naming the exchange that created the release (`helm upgrade --labels`). */
 export const EXCHANGE_LABEL = 'exchange-id';
+
+/** Sent by helmInstallExchange, and recorded, before it runs helm: a deploy without it has nothing to undo. */
+export const HELM_STARTED_SIGNAL = 'helm-started';

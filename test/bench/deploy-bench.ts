@@ -15,6 +15,7 @@ import { testEnv, uniqueName } from '../support/env.js';
 import { summarise, workflowSegments, type Segments } from './breakdown.js';
 import { listLatency, mongoListLatency } from './list-latency.js';
 import { deleteNamespace, rawHelm } from './raw-helm.js';
+import { cpuPerDeploy, cpuSnapshot } from './cpu.js';
 import { helmDurations, startService } from './service.js';
 import { compareRow, parseArgs, pool, stats, table, timed } from './stats.js';
 
@@ -113,9 +114,11 @@ async function main(): Promise<void> {
     const concurrent = async (prefix: string, deploy: (r: string) => Promise<unknown>, remove: (r: string) => Promise<unknown>) => {
       const releases = Array.from({ length: CONCURRENT }, () => uniqueName(prefix));
       const each: number[] = [];
+      const cpuBefore = await cpuSnapshot(service.pids, process.env.NED_BENCH_STATE);
       const wall = await timed(() => pool(releases, CONCURRENCY, async (r) => each.push((await timed(() => deploy(r))).ms)));
+      const cpu_ms_per_deploy = cpuPerDeploy(cpuBefore, await cpuSnapshot(service.pids, process.env.NED_BENCH_STATE), CONCURRENT);
       await pool(releases, CONCURRENCY, remove);
-      return { wall_ms: Math.round(wall.ms), deploy_ms: stats(each), deploys_per_minute: Math.round((CONCURRENT / wall.ms) * 60_000) };
+      return { wall_ms: Math.round(wall.ms), deploy_ms: stats(each), deploys_per_minute: Math.round((CONCURRENT / wall.ms) * 60_000), cpu_ms_per_deploy };
     };
     const concRaw = await concurrent('par-raw', rawDeploy, rawRemove);
     // the concurrent deploys' histories too (read before their removal), to see what waits under load
@@ -191,6 +194,8 @@ async function main(): Promise<void> {
       '',
       `the same for the ${CONCURRENT} concurrent deploys (at ${CONCURRENCY}; helm upgrade inside the worker: mean ${report.breakdown.helm_in_worker_concurrent.upgrade.mean_ms} ms, raw helm mean ${Math.round(concRaw.deploy_ms.mean)} ms):`,
       segmentTable(report.breakdown.concurrent_segments_ms),
+      '',
+      `CPU per deploy in the concurrent phase (ms; 2 busy cores turn CPU into wall time): raw helm ${JSON.stringify(concRaw.cpu_ms_per_deploy)}; POST /exchange ${JSON.stringify(concService.cpu_ms_per_deploy)}`,
       '',
       `where a DELETE's time goes (helm in the worker: status mean ${report.breakdown.helm_in_worker.status.mean_ms} ms, uninstall mean ${report.breakdown.helm_in_worker.uninstall.mean_ms} ms; raw helm uninstall mean ${Math.round(stats(seq.rawRemove).mean)} ms):`,
       segmentTable(report.breakdown.remove_segments_ms),

@@ -27,6 +27,8 @@ export interface Service {
   workerMetricsUrl: string;
   /** Per process with --processes; the bench's own process (API, worker and bench together) otherwise. */
   memory(): Promise<{ api?: ProcessMemory; worker?: ProcessMemory; combined?: ProcessMemory }>;
+  /** The API's and worker's pids when they are processes of their own. */
+  pids: { api?: number; worker?: number };
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startService(processes: boolean, chartVersion: string): Pr
       baseUrl: stack.baseUrl,
       workerMetricsUrl: stack.workerMetricsUrl,
       memory: async () => ({ combined: await procMemory(process.pid) }),
+      pids: {},
       close: () => stack.close(),
     };
   }
@@ -86,6 +89,7 @@ export async function startService(processes: boolean, chartVersion: string): Pr
     baseUrl: api.baseUrl,
     workerMetricsUrl,
     memory: async () => ({ api: await procMemory(api.pid), worker: await procMemory(worker.pid) }),
+    pids: { api: api.pid, worker: worker.pid },
     close,
   };
 }

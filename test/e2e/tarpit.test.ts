@@ -72,7 +72,7 @@ describe('a cluster that accepts and never answers', () => {
       }, 30_000, 250);
       expect(Date.now() - t0).toBeLessThan(25_000); // one call's 10 s bound plus workflow round trips
       expect(waiting.detail).toMatch(/no answer within 10000 ms/);
-      expect(waiting).toMatchObject({ status: 'running', step: 'check-release' });
+      expect(waiting).toMatchObject({ status: 'running', step: 'helm-install' });
 
       const cancelled = await http.post(`${stack.baseUrl}/exchange/${started.data.system_id as string}/cancel`, { ...targetBody(release, namespace), kubeconfig });
       expect(cancelled.status).toBe(200);

@@ -4,7 +4,7 @@ import { deployExchange } from '../../workflows/deploy-exchange.js';
 import { progressQuery } from '../../workflows/progress.js';
 import { FailureType } from '../../workflows/shared.js';
 import { deployInput, exchangeIds, startFastEnv, type FastEnv } from './support/harness.js';
-import { fail, Gate, type Script } from './support/mock-activities.js';
+import { announceHelmStarted, fail, Gate, type Script } from './support/mock-activities.js';
 import { applicationFailure, expectCancelled } from './support/outcomes.js';
 
 describe('deployExchange cancelled', () => {
@@ -28,6 +28,7 @@ describe('deployExchange cancelled', () => {
     const gate = new Gate();
     const { handle, outcomes } = await deploy('cancel-install', {
       helmInstallExchange: async () => {
+        await announceHelmStarted();
         await gate.wait();
         return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
@@ -37,6 +38,21 @@ describe('deployExchange cancelled', () => {
     await expectCancelled(handle);
     expect(outcomes()).toEqual(['helmInstallExchange:cancelled', 'helmUninstall:completed']);
     expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-uninstall', status: 'failed', attempts: { 'helm-uninstall': 1 } });
+  });
+
+  it('during helm install, before helm ran (no helm-started signal): ends cancelled with nothing to undo', async () => {
+    const gate = new Gate();
+    const { handle, outcomes } = await deploy('cancel-before-helm', {
+      helmInstallExchange: async () => {
+        await gate.wait();
+        return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
+      },
+    });
+    await gate.entered;
+    await handle.cancel();
+    await expectCancelled(handle);
+    expect(outcomes()).toEqual(['helmInstallExchange:cancelled']);
+    expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-install', status: 'failed' });
   });
 
   it('during registration: the registry call is abandoned, the release uninstalled, and the workflow ends cancelled', async () => {
@@ -59,6 +75,7 @@ describe('deployExchange cancelled', () => {
     const undo = new Gate();
     const { handle, outcomes } = await deploy('cancel-twice', {
       helmInstallExchange: async () => {
+        await announceHelmStarted();
         await install.wait();
         return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },
@@ -102,6 +119,7 @@ describe('deployExchange cancelled', () => {
     const install = new Gate();
     const { handle, outcomes } = await deploy('cancel-undo-fails', {
       helmInstallExchange: async () => {
+        await announceHelmStarted();
         await install.wait();
         return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },

@@ -5,7 +5,7 @@ import { deployExchange } from '../../workflows/deploy-exchange.js';
 import { progressQuery } from '../../workflows/progress.js';
 import { FailureType, SearchAttr } from '../../workflows/shared.js';
 import { deployInput, exchangeIds, startFastEnv, until, type FastEnv } from './support/harness.js';
-import { fail, failRetryably, Gate, reportReadiness, type Script } from './support/mock-activities.js';
+import { announceHelmStarted, fail, failRetryably, Gate, reportReadiness, type Script } from './support/mock-activities.js';
 import { applicationFailure } from './support/outcomes.js';
 
 describe('deployExchange', () => {
@@ -78,8 +78,13 @@ describe('deployExchange', () => {
     expect(await handle.query(progressQuery)).toMatchObject({ step: 'helm-install', status: 'failed' });
   });
 
-  it('a cluster that refuses the credentials fails the install; the undo runs guarded by the exchange id', async () => {
-    const { handle, input, workflowId } = await deploy('status-fails', { helmInstallExchange: () => fail(FailureType.helmUnauthorized, 'the cluster refused the credentials (HTTP 401)') });
+  it('helm started, then the cluster refused the credentials: the undo runs, guarded by the exchange id', async () => {
+    const { handle, input, workflowId } = await deploy('status-fails', {
+      helmInstallExchange: async () => {
+        await announceHelmStarted();
+        return fail(FailureType.helmUnauthorized, 'the cluster refused the credentials (HTTP 401)');
+      },
+    });
     const failure = await applicationFailure(handle);
     expect(failure.type).toBe(FailureType.deployFailed);
     expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: the cluster refused the credentials (HTTP 401); release 'nats-fast' was uninstalled");
@@ -89,10 +94,26 @@ describe('deployExchange', () => {
     expect(await handle.query(progressQuery)).toMatchObject({ status: 'failed', lastError: 'the cluster refused the credentials (HTTP 401)' });
   });
 
+  it('an install that failed before helm ran (no helm-started signal) is not compensated: nothing of ours is there', async () => {
+    const { handle, workflowId } = await deploy('not-installed', {
+      helmInstallExchange: () => fail(FailureType.helmUnavailable, 'reading release nats-fast: no answer within 10000 ms'),
+    });
+    const failure = await applicationFailure(handle);
+    expect(failure.type).toBe(FailureType.deployFailed);
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: reading release nats-fast: no answer within 10000 ms");
+    expect(failure.details?.[0]).toEqual({ step: 'helm-install', causeType: FailureType.helmUnavailable, compensated: [], compensationErrors: [] });
+    expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange']);
+  });
+
   it.each([FailureType.helmRejected, FailureType.helmNotReady, FailureType.invalidValues])(
     'when helm install fails with %s, uninstalls (keeping claims older than the release) and fails with DeployFailed',
     async (type) => {
-      const { handle, input, workflowId } = await deploy(`install-${type}`, { helmInstallExchange: () => fail(type, `install said ${type}`) });
+      const { handle, input, workflowId } = await deploy(`install-${type}`, {
+        helmInstallExchange: async () => {
+          await announceHelmStarted();
+          return fail(type, `install said ${type}`);
+        },
+      });
       const failure = await applicationFailure(handle);
       expect(failure.type).toBe(FailureType.deployFailed);
       expect(failure.message).toBe(`Deployment of exchange 'nats-fast' failed at helm-install: install said ${type}; release 'nats-fast' was uninstalled`);
@@ -110,17 +131,26 @@ describe('deployExchange', () => {
     },
   );
 
-  it('when the public URL cannot be derived, the install fails before helm runs; the guarded undo finds nothing of ours', async () => {
-    const { handle, workflowId } = await deploy('url-fails', {
-      helmInstallExchange: () => fail(FailureType.invalidKubeconfig, 'server URL missing'),
+  it('when the public URL cannot be derived, the install fails before helm runs: no undo', async () => {
+    const { handle, workflowId } = await deploy('url-fails', { helmInstallExchange: () => fail(FailureType.invalidKubeconfig, 'server URL missing') });
+    const failure = await applicationFailure(handle);
+    expect(failure.type).toBe(FailureType.deployFailed);
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: server URL missing");
+    expect(failure.details?.[0]).toMatchObject({ step: 'helm-install', causeType: FailureType.invalidKubeconfig, compensated: [] });
+    expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange']);
+  });
+
+  it('helm started but the guarded undo finds no release of this exchange: the answer says so', async () => {
+    const { handle, workflowId } = await deploy('undo-finds-nothing', {
+      helmInstallExchange: async () => {
+        await announceHelmStarted();
+        return fail(FailureType.helmRejected, 'helm refused the chart');
+      },
       helmUninstall: () => Promise.resolve({ uninstalled: false, volumes: { action: 'kept', claims: [] } }),
     });
     const failure = await applicationFailure(handle);
-    expect(failure.type).toBe(FailureType.deployFailed);
-    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: server URL missing; no release of this exchange was found to uninstall");
-    expect(failure.details?.[0]).toMatchObject({ step: 'helm-install', causeType: FailureType.invalidKubeconfig, compensated: ['helm-uninstall'] });
+    expect(failure.message).toBe("Deployment of exchange 'nats-fast' failed at helm-install: helm refused the chart; no release of this exchange was found to uninstall");
     expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'helmUninstall']);
-    expect(env.mocks.callsOf(workflowId)[1]?.input).toMatchObject({ deleteData: true, keepOlderClaims: true });
   });
 
   it.each([FailureType.registryConflict, FailureType.registryRejected, FailureType.registryUnavailable])(

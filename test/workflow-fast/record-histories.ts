@@ -1,7 +1,7 @@
 // Records the workflow histories that replay.test.ts replays, into test/workflow-fast/histories/<scenario>.json.
 //
 // How:  scripts/temporal-dev.sh start /tmp/rec-temporal --headless && source /tmp/rec-temporal/temporal.env
-//       npx tsx test/workflow-fast/record-histories.ts [--only deploy-v3-succeeded,...]
+//       npx tsx test/workflow-fast/record-histories.ts [--only deploy-v4-succeeded,...]
 //       scripts/temporal-dev.sh stop /tmp/rec-temporal
 //
 // When: the histories stand for workflows that are already running in some deployment. If replay.test.ts fails
@@ -19,7 +19,7 @@ import { removeExchange } from '../../workflows/remove-exchange.js';
 import { FailureType } from '../../workflows/shared.js';
 import { updateExchange } from '../../workflows/update-exchange.js';
 import { deployInput, removeInput, startFastEnv, updateInput, type FastEnv } from './support/harness.js';
-import { fail, Gate, type Script } from './support/mock-activities.js';
+import { announceHelmStarted, fail, Gate, type Script } from './support/mock-activities.js';
 import { historiesDir, historyFileText } from './support/history-files.js';
 
 
@@ -39,17 +39,19 @@ const start = <W extends typeof deployExchange | typeof updateExchange | typeof 
  * One per branch family the replay test must keep replayable; the file name is the scenario name. The deploys
  * of the shape before `patched('install-checks-release')` (deploy-succeeded, -compensated, -cancelled: release
  * check, install, public_url, register as four activities) stay recorded as they are, as do deploy-v2-* (install
- * with the check inside, register through the task queue); deploy-v3-* (register a local activity) are today's.
+ * with the check inside, register through the task queue) and deploy-v3-* (register a local activity first);
+ * deploy-v4-* (the undo only after the install's helm-started signal) are today's.
  */
 const scenarios: Record<string, Scenario> = {
-  'deploy-v3-succeeded': { run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)) },
-  'deploy-v3-compensated': {
+  'deploy-v4-succeeded': { run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)) },
+  'deploy-v4-compensated': {
     script: { registerBackbone: () => fail(FailureType.registryRejected, 'registry said 400') },
     run: (env, id, sid) => start(env, deployExchange, id, deployInput(sid)),
   },
-  'deploy-v3-cancelled': {
+  'deploy-v4-cancelled': {
     script: {
       helmInstallExchange: async () => {
+        await announceHelmStarted();
         await installGate.wait();
         return { revision: 1, status: 'deployed', publicUrl: 'https://cluster.example/nats/nats-fast' };
       },

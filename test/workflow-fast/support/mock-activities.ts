@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Activities } from '../../../activities/index.js';
 import { readinessSignal } from '../../../workflows/progress.js';
+import { HELM_STARTED_SIGNAL } from '../../../workflows/shared.js';
 
 export type ActivityName = keyof Activities;
 export type Script = Partial<Activities>;
@@ -22,7 +23,10 @@ export interface ActivityCall {
 const happyPath: Activities = {
   helmReleaseStatus: () => Promise.resolve({ exists: false, claims: [] }),
   helmUpgradeInstall: () => Promise.resolve({ revision: 1, status: 'deployed' }),
-  helmInstallExchange: ({ release }) => Promise.resolve({ revision: 1, status: 'deployed', publicUrl: `https://cluster.example/nats/${release.releaseName}` }),
+  helmInstallExchange: async ({ release }) => {
+    await announceHelmStarted();
+    return { revision: 1, status: 'deployed', publicUrl: `https://cluster.example/nats/${release.releaseName}` };
+  },
   helmUpgrade: () => Promise.resolve({ revision: 2, status: 'deployed' }),
   helmUninstall: () => Promise.resolve({ uninstalled: true, volumes: { action: 'kept', claims: [] } }),
   derivePublicUrl: ({ releaseName }) => Promise.resolve(`https://cluster.example/nats/${releaseName}`),
@@ -118,6 +122,14 @@ export class Gate {
       await ctx.sleep(25);
     }
   }
+}
+
+/** What the real helmInstallExchange does just before helm runs: tells the deploy there may be something to undo. */
+export async function announceHelmStarted(): Promise<void> {
+  const ctx = Context.current();
+  const wf = ctx.info.workflowExecution;
+  if (!wf) throw new Error('not called from a workflow');
+  await ctx.client.workflow.getHandle(wf.workflowId, wf.runId).signal(HELM_STARTED_SIGNAL);
 }
 
 /** Tells the calling workflow how far readiness is, through the same signal the real helm activities send. */
