@@ -34,11 +34,12 @@ export function createUninstallActivities(kit: ActivityKit) {
         if (input.ownedBy && records.length && !records.some((r) => r.labels[EXCHANGE_LABEL] === input.ownedBy)) {
           return { uninstalled: false, volumes: { action: 'kept', claims: [] } };
         }
-        const olderClaims = input.keepOlderClaims ? claimsOlderThan(records, await kit.readClaims(kube, target.namespace, target.releaseName)) : [];
         if (records.length) await kit.fx.runHelm(uninstallArgs({ ...target, timeoutSeconds: kit.deps.helm.timeoutSeconds }), opts);
-        const claims = (await kit.readClaims(kube, target.namespace, target.releaseName)).map((c) => c.name);
+        // one read after the uninstall (helm leaves the claims); their age is compared with the records read before it
+        const found = await kit.readClaims(kube, target.namespace, target.releaseName);
+        const claims = found.map((c) => c.name);
         if (!input.deleteData) return { uninstalled: records.length > 0, volumes: { action: 'kept', claims } };
-        const keep = [...(input.keepClaims ?? []), ...olderClaims];
+        const keep = [...(input.keepClaims ?? []), ...(input.keepOlderClaims ? claimsOlderThan(records, found) : [])];
         const doomed = claims.filter((c) => !keep.includes(c));
         for (const c of doomed) {
           await kit.fx.kube.deleteClaim(kube, target.namespace, c).catch((err: unknown) => {

@@ -49,23 +49,27 @@ export class ProgressTracker {
   }
 }
 
-/** The innermost meaningful message of an activity failure (the ApplicationFailure the activity threw). */
-export function failureMessage(err: unknown): string {
+/** The failure an activity threw, under the ActivityFailure(s) that wrap it. */
+function innermost(err: unknown): unknown {
   let e: unknown = err;
   while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e;
+}
+
+/** The innermost meaningful message of an activity failure (the ApplicationFailure the activity threw). */
+export function failureMessage(err: unknown): string {
+  const e = innermost(err);
   if (e instanceof ApplicationFailure || e instanceof Error) return e.message;
   return String(e);
 }
 
 export function failureType(err: unknown): string | undefined {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  const e = innermost(err);
   return e instanceof ApplicationFailure ? (e.type ?? undefined) : undefined;
 }
 
 /** Whether an activity failure is final (a non-retryable ApplicationFailure): retrying elsewhere cannot help. */
 export function isFinal(err: unknown): boolean {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  const e = innermost(err);
   return e instanceof ApplicationFailure && e.nonRetryable === true;
 }
