@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname, immutableChanges } from '../src/domain/chart-rules.js';
 import { diffManifests, ManifestError, parseManifest, withoutSecretData, type RenderedObject } from '../src/domain/manifest-diff.js';
-import { refuseValues } from '../src/domain/values-guard.js';
+import { isRefusal, resolveValues } from '../src/domain/values-guard.js';
+import type { ImpliedSwitch } from '../src/domain/chart-rules.js';
 import { FailureType, type PreviewExchangeInput, type PreviewExchangeResult, type RefusedObject } from '../workflows/shared.js';
 import { previewArgs } from './helm-args.js';
 import type { Discovery, StoredRelease } from './kube-api.js';
@@ -40,19 +41,27 @@ function objectsOf(manifest: string, what: string): RenderedObject[] {
 export function createPreviewActivities(kit: ActivityKit) {
   return {
     async helmPreview(input: PreviewExchangeInput): Promise<PreviewExchangeResult> {
-      const fresh = kit.expand(input.helmValues);
+      const requested = kit.expand(input.helmValues);
+      const guard = kit.deps.valuesGuard;
       const base = await kit.baseValues();
       const { releaseName, namespace } = input;
       return kit.withRelease(input, async ({ target, opts, dir, kube }) => {
         const records = await kit.readReleaseRecords(kube, namespace, releaseName);
         const refused: RefusedObject[] = [];
         let overrides: Values;
+        let implied: ImpliedSwitch[] = [];
         let live: StoredRelease | undefined;
+        const resolve = (retained: Values) => {
+          const r = guard ? resolveValues(guard, requested, retained) : { values: requested, implied: [] };
+          if (isRefusal(r)) throw ApplicationFailure.create({ message: r.message, type: r.type, nonRetryable: true, details: [{ issues: r.issues }] });
+          implied = r.implied;
+          return deepMerge(retained, r.values);
+        };
         if (input.mode === 'install') {
           // as the deploy would: a release this exchange did not create is never adopted
           if (records.length)
             throw ApplicationFailure.nonRetryable(`Release '${releaseName}' already exists in namespace '${namespace}' (status ${records[0]!.status})`, FailureType.releaseAlreadyExists);
-          overrides = fresh;
+          overrides = resolve({});
         } else {
           live = records.find((r) => r.status === 'deployed');
           if (!live) {
@@ -60,10 +69,7 @@ export function createPreviewActivities(kit: ActivityKit) {
             throw ApplicationFailure.nonRetryable(`Release '${releaseName}' ${why}`, FailureType.releaseNotFound);
           }
           // the same merge and the same checks as helmUpgrade: a preview that passes is the upgrade that would run
-          const retained = retainedOverrides(live.config, base);
-          const refusal = kit.deps.valuesGuard ? refuseValues(kit.deps.valuesGuard, fresh, retained) : null;
-          if (refusal) throw ApplicationFailure.create({ message: refusal.message, type: refusal.type, nonRetryable: true, details: [{ issues: refusal.issues }] });
-          overrides = deepMerge(retained, fresh);
+          overrides = resolve(retainedOverrides(live.config, base));
           const after = deepMerge(base, overrides);
           const keys = immutableChanges(deepMerge(base, live.config), after);
           if (keys.length) {
@@ -115,6 +121,7 @@ export function createPreviewActivities(kit: ActivityKit) {
           objects: objects.map((o) => ({ kind: o.kind, name: o.name, digest: o.digest, ...(input.manifests ? { manifest: withoutSecretData(o.object) } : {}) })),
           refused,
           unchecked,
+          implied,
         };
         if (live) {
           result.baseRevision = live.revision;

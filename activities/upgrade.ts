@@ -3,7 +3,8 @@
 // values guard; an upgrade that does not become ready is rolled back by helm, and the failure says so.
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname, describeImmutable, immutableChanges } from '../src/domain/chart-rules.js';
-import { refuseValues } from '../src/domain/values-guard.js';
+import { isRefusal, resolveValues } from '../src/domain/values-guard.js';
+import type { ImpliedSwitch } from '../src/domain/chart-rules.js';
 import { deepMerge, retainedOverrides } from '../src/domain/values.js';
 import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
 import type { HelmReleaseResult } from './deps.js';
@@ -30,8 +31,8 @@ export function createUpgradeActivities(kit: ActivityKit) {
      * `helm upgrade` (no install) with the new overrides on top of the overrides the release already has.
      * Retried attempts read the values again, so a retry after a half-applied upgrade converges.
      */
-    async helmUpgrade(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
-      const fresh = kit.expand(input.helmValues);
+    async helmUpgrade(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult & { implied?: ImpliedSwitch[] }> {
+      const requested = kit.expand(input.helmValues);
       const base = await kit.baseValues();
       return kit.withRelease(input.release, async (op) => {
         const { kube, target } = op;
@@ -39,18 +40,22 @@ export function createUpgradeActivities(kit: ActivityKit) {
         await kit.recoverInterrupted(op);
         const deployedBefore = await kit.lastDeployed(kube, target);
         const current = deployedBefore.config;
-        const overrides = deepMerge(retainedOverrides(current, base), fresh);
+        const retained = retainedOverrides(current, base);
+        // the values guard over retained + requested (the retained ones come from the caller's cluster: untrusted),
+        // with the switches the request needs turned on
+        const guard = kit.deps.valuesGuard;
+        const resolved = guard ? resolveValues(guard, requested, retained) : { values: requested, implied: [] };
+        if (isRefusal(resolved)) throw ApplicationFailure.create({ message: resolved.message, type: resolved.type, nonRetryable: true, details: [{ issues: resolved.issues }] });
+        const overrides = deepMerge(retained, resolved.values);
         const before = deepMerge(base, current);
         const after = deepMerge(base, overrides);
         const statefulSet = chartFullname(target.releaseName, after);
         const immutable = immutableChanges(before, after);
         if (immutable.length)
           throw ApplicationFailure.create({ message: describeImmutable(immutable, statefulSet), type: FailureType.immutableField, nonRetryable: true, details: [{ keys: immutable }] });
-        const guard = kit.deps.valuesGuard;
-        const refusal = guard ? refuseValues(guard, fresh, retainedOverrides(current, base)) : null;
-        if (refusal) throw ApplicationFailure.create({ message: refusal.message, type: refusal.type, nonRetryable: true, details: [{ issues: refusal.issues }] });
         try {
-          return await kit.watchingReadiness(kube, target, statefulSet, () => kit.upgrade(op, overrides, { install: false }));
+          const upgraded = await kit.watchingReadiness(kube, target, statefulSet, () => kit.upgrade(op, overrides, { install: false }));
+          return { ...upgraded, implied: resolved.implied };
         } catch (err) {
           throw await explainRollback(err, kube, target, deployedBefore.revision);
         }

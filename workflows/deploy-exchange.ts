@@ -80,7 +80,7 @@ export async function deployExchange(input: DeployExchangeInput): Promise<Deploy
       return registry.registry.registerBackbone(record);
     });
     progress.finish('succeeded');
-    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, publicUrl, revision: installed.revision };
+    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, publicUrl, revision: installed.revision, implied: input.implied ?? [] };
   } catch (err) {
     // somebody else's release: nothing of ours to undo, and the answer is the one a deploy always gave
     if (failureType(err) === FailureType.releaseAlreadyExists) {

@@ -1,7 +1,10 @@
 // Types and names shared by the API, the worker and workflow code. Pure: this file is bundled into the
 // workflow sandbox, so it must not import Node built-ins or anything with side effects.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ImpliedSwitch } from '../src/domain/chart-rules.js';
 import type { ManifestDiff, ObjectRef } from '../src/domain/manifest-diff.js';
+
+export type { ImpliedSwitch };
 
 export const TASK_QUEUE = 'nats-exchange-deployer';
 
@@ -31,6 +34,8 @@ export interface DeployExchangeInput extends ReleaseRef {
   metadata: Record<string, unknown>;
   /** Digest of the target cluster's server URL and CA (src/api/cluster-fingerprint.ts), kept in the registry record. */
   clusterFingerprint?: string;
+  /** Switches the API turned on with the request's values (already in helmValues), recorded in history. */
+  implied?: ImpliedSwitch[];
 }
 
 export interface DeployExchangeResult {
@@ -39,6 +44,7 @@ export interface DeployExchangeResult {
   namespace: string;
   publicUrl: string;
   revision: number;
+  implied?: ImpliedSwitch[];
 }
 
 export interface UpdateExchangeInput extends ReleaseRef {
@@ -51,6 +57,8 @@ export interface UpdateExchangeResult {
   releaseName: string;
   namespace: string;
   revision: number;
+  /** Switches the worker turned on with the request's values, given the release's current values. */
+  implied?: ImpliedSwitch[];
 }
 
 export interface RemoveExchangeInput extends ReleaseRef {
@@ -126,6 +134,8 @@ export interface PreviewExchangeResult {
   diff?: ManifestDiff;
   /** Objects the API server's dry run did not check, and why (e.g. a namespace that does not exist yet). */
   unchecked: Array<{ kind: string; name: string; reason: string }>;
+  /** Switches the request needs that the service turns on with it (e.g. config.cluster.enabled for replicas > 1). */
+  implied?: ImpliedSwitch[];
 }
 
 /** One helm revision of a release, as helm's release record holds it (values as a digest only). */
@@ -190,8 +200,8 @@ export const FailureType = {
   registryConflict: 'RegistryConflict',
   /** The update would change a StatefulSet field Kubernetes does not allow to change (volumeClaimTemplates). */
   immutableField: 'ImmutableField',
-  /** The update sets keys that change nothing because the section they belong to is switched off. */
-  ineffectiveOverride: 'IneffectiveOverride',
+  /** The request sets a key under a section and switches that same section off. */
+  contradictoryValues: 'ContradictoryValues',
   /** A key the operator's values policy does not let callers set. */
   valuesPolicy: 'ValuesPolicy',
   /** Workflow-level outcomes. */
@@ -219,7 +229,7 @@ export const NON_RETRYABLE_ACTIVITY_FAILURES: string[] = [
   FailureType.registryRejected,
   FailureType.registryConflict,
   FailureType.immutableField,
-  FailureType.ineffectiveOverride,
+  FailureType.contradictoryValues,
   FailureType.valuesPolicy,
 ];
 

@@ -12,7 +12,7 @@ export async function updateExchange(input: UpdateExchangeInput): Promise<Update
       withSummary(`helm upgrade ${input.releaseName} -n ${input.namespace} (overrides merged)`).helm.helmUpgrade({ release, helmValues: input.helmValues }),
     );
     progress.finish('succeeded');
-    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: upgraded.revision };
+    return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revision: upgraded.revision, implied: upgraded.implied ?? [] };
   } catch (err) {
     progress.finish('failed');
     // a cancelled update ends as cancelled (as deployExchange does), not as an UpdateFailed the API reports as an error

@@ -91,7 +91,7 @@ export const ERROR_RESPONSES = {
   409: ['Conflict', 'The release or exchange exists already, or another operation on the exchange is running.'],
   413: ['PayloadTooLarge', 'The request body is too large.'],
   415: ['UnsupportedMediaType', 'The request body is not application/json.'],
-  422: ['Unprocessable', 'The values cannot be applied: refused by the values policy (ValuesPolicy), a key with no effect (IneffectiveOverride), a change Kubernetes does not allow in place (ImmutableField), or rejected by helm/the cluster.'],
+  422: ['Unprocessable', 'The values cannot be applied: refused by the values policy (ValuesPolicy), a request that switches off the section it sets keys in (ContradictoryValues), a change Kubernetes does not allow in place (ImmutableField), or rejected by helm/the cluster.'],
   429: ['TooManyOperations', 'The organization has ORG_MAX_OPERATIONS deploys/updates in flight; retry after Retry-After seconds.'],
   500: ['InternalError', 'An unexpected error.'],
   501: ['NotImplemented', 'No registry is configured for this.'],

@@ -4,7 +4,8 @@ import type { Request, Response } from 'express';
 import type { ExchangeOperations, OperationFailure, OperationPending, Outcome } from '../temporal/exchange-operations.js';
 import { expandDottedKeys } from '../domain/values.js';
 import { resolveKubeconfig, type KubeconfigPolicy } from '../domain/kubeconfig.js';
-import { refuseValues, type ValuesGuard } from '../domain/values-guard.js';
+import { isRefusal, resolveValues, type ValuesGuard } from '../domain/values-guard.js';
+import type { ImpliedSwitch } from '../domain/chart-rules.js';
 import { principalOf } from './access.js';
 import { reply } from './documented-router.js';
 import { HttpError } from './errors.js';
@@ -67,11 +68,12 @@ export function createExchangeKit(deps: ExchangeRouteDeps) {
     // only the context helm will use travels into the workflow (and, encrypted, into its history)
     minimalKubeconfig: (raw: unknown) => resolveKubeconfig(raw, deps.kubeconfigPolicy).minimal,
     /** 400/422 before anything starts when the operator's policy or the chart's schema refuses the values. */
-    checkValues: (raw: Record<string, unknown>, opts: { currentKnown?: boolean } = {}) => {
+    checkValues: (raw: Record<string, unknown>, opts: { currentKnown?: boolean } = {}): { values: Record<string, unknown>; implied: ImpliedSwitch[] } => {
       const values = expandDottedKeys(raw);
-      const refusal = deps.valuesGuard ? refuseValues(deps.valuesGuard, values, {}, opts) : null;
-      if (refusal) throw new HttpError(refusal.status, refusal.message, { error_type: refusal.type, details: refusal.issues.map((i) => ({ field: `helm_values.${i.path}`, ...i })) });
-      return values;
+      if (!deps.valuesGuard) return { values, implied: [] };
+      const r = resolveValues(deps.valuesGuard, values, {}, opts);
+      if (isRefusal(r)) throw new HttpError(r.status, r.message, { error_type: r.type, details: r.issues.map((i) => ({ field: `helm_values.${i.path}`, ...i })) });
+      return r;
     },
     limited: <T>(res: Response, orgIds: string[], run: () => Promise<Outcome<T>>) => limiter.run(res, orgIds, run),
     /** An operation that started (not one refused as busy) is remembered as the orgs' own, for status reads. */

@@ -14,7 +14,7 @@ import { HttpError } from './errors.js';
 import type { OperationOwner } from './exchange-access.js';
 import { createExchangeKit, type ExchangeRouteDeps } from './exchange-kit.js';
 import { declareReadRoutes } from './exchange-read-routes.js';
-import { accepted, preferHeader, uuid, workflowFields } from './responses.js';
+import { accepted, impliedAnswer, impliedFields, preferHeader, uuid, workflowFields } from './responses.js';
 import { declareRevisionRoutes, PreviewResponse } from './revision-routes.js';
 import { parsePart } from './validate.js';
 
@@ -29,6 +29,7 @@ const CreateExchangeResponse = z
     namespace: z.string(),
     public_url: z.string().meta({ description: 'URL clients use to reach the exchange.', example: 'https://edge.example.com/nats/exchange-a' }),
     revision: z.number().int().meta({ description: 'Helm release revision.' }),
+    ...impliedFields,
     ...workflowFields,
   })
   .openapi('CreateExchangeResponse');
@@ -38,7 +39,10 @@ const UpdateExchangeResponse = z
     success: z.literal(true),
     message: z.string().meta({ example: "Exchange 'exchange-a' updated successfully" }),
     system_id: uuid,
+    release_name: z.string().meta({ description: 'The release that was upgraded (the exchange’s own).' }),
     revision: z.number().int(),
+    ...impliedFields,
+    warnings: z.array(z.string()).optional().meta({ description: 'What the service did differently from what the body said, e.g. a release_name that is not the exchange’s.' }),
     ...workflowFields,
   })
   .openapi('UpdateExchangeResponse');
@@ -93,7 +97,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
       const body = parsePart(schemas.createExchange.body, req, 'body');
       const foreign = foreignOrg(principalOf(res), body.org_ids);
       if (foreign) throw new HttpError(403, `Forbidden: not a member of organization '${foreign}'`, { error_type: 'Forbidden', org_id: foreign });
-      const helmValues = kit.checkValues(body.helm_values);
+      const { values: helmValues, implied } = kit.checkValues(body.helm_values);
       const systemId = exchangeSystemId(body.cluster_id, body.namespace, body.release_name);
       // the registry knows this exchange already: answer at once, nothing to start
       const existing = await deps.directory?.get(systemId);
@@ -108,7 +112,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
       // the registry record keeps it, so later changes can be held to the same cluster
       const fingerprint = clusterFingerprint(kubeconfig);
       const target = { systemId, kubeconfig, releaseName: body.release_name, namespace: body.namespace, helmValues };
-      if (flags.dry_run) return preview(req, res, { ...target, mode: 'install', manifests: flags.manifests === true });
+      if (flags.dry_run) return preview(req, res, { ...target, mode: 'install', manifests: flags.manifests === true }, implied);
       const owner: OperationOwner = { orgIds: body.org_ids, releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: fingerprint };
       // while this request waits, a DELETE by the same orgs may cancel the deploy (ExchangeAccess.forChange)
       const answered = access.owners.waitingFor(systemId, owner);
@@ -116,7 +120,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
       try {
         outcome = await kit.limited(res, body.org_ids, () =>
           operations.deploy(
-            { ...target, clusterFingerprint: fingerprint, orgIds: body.org_ids, clusterId: body.cluster_id, name: body.name, metadata: body.metadata },
+            { ...target, clusterFingerprint: fingerprint, orgIds: body.org_ids, clusterId: body.cluster_id, name: body.name, metadata: body.metadata, implied },
             kit.runOptions(req),
           ),
         );
@@ -136,6 +140,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
         namespace: r.namespace,
         public_url: r.publicUrl,
         revision: r.revision,
+        ...impliedAnswer(r.implied ?? implied),
         operation_id: outcome.runId,
         workflow_id: outcome.workflowId,
         workflow_url: workflowUrl(outcome.workflowId),
@@ -160,26 +165,35 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
       const { system_id } = parsePart(schemas.updateExchange.params, req, 'params');
       const flags = parsePart(schemas.updateExchange.query, req, 'query');
       const body = parsePart(schemas.updateExchange.body, req, 'body');
-      // the release's current values live in the cluster: the worker checks again with them
-      const helmValues = kit.checkValues(body.helm_values, { currentKnown: false });
+      // the release's current values live in the cluster: the worker checks again with them and implies switches
+      const { values: helmValues } = kit.checkValues(body.helm_values, { currentKnown: false });
       const kubeconfig = kit.minimalKubeconfig(body.kubeconfig);
-      const owner = await access.forChange(principalOf(res), system_id, {
-        releaseName: body.release_name,
-        namespace: body.namespace,
-        clusterFingerprint: clusterFingerprint(kubeconfig),
-      });
-      const target = { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, helmValues };
+      const owner = await access.forChange(
+        principalOf(res),
+        system_id,
+        { releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: clusterFingerprint(kubeconfig) },
+        { releaseNameIsHint: true },
+      );
+      const warnings =
+        owner.releaseName === body.release_name
+          ? undefined
+          : [`release_name '${body.release_name}' is not this exchange's release; its release '${owner.releaseName}' was upgraded`];
+      const target = { systemId: system_id, kubeconfig, releaseName: owner.releaseName, namespace: body.namespace, helmValues };
       if (flags.dry_run) return preview(req, res, { ...target, mode: 'upgrade', manifests: flags.manifests === true });
       const outcome = await kit.limited(res, owner.orgIds, () => operations.update(target, kit.runOptions(req)));
       kit.remember(outcome, owner);
       kit.logOutcome(req, res, 'update', system_id, outcome);
-      if (outcome.ok === 'pending') return kit.accepted(req, res, system_id, outcome, { release_name: body.release_name });
-      if (outcome.ok === false) return kit.fail(res, outcome, { system_id, release_name: body.release_name });
+      if (outcome.ok === 'pending') return kit.accepted(req, res, system_id, outcome, { release_name: owner.releaseName });
+      if (outcome.ok === false) return kit.fail(res, outcome, { system_id, release_name: owner.releaseName });
       reply(res, 200, UpdateExchangeResponse, {
         success: true,
+        // the seed's message names the release as the caller sent it
         message: `Exchange '${body.release_name}' updated successfully`,
         system_id,
+        release_name: owner.releaseName,
         revision: outcome.result.revision,
+        ...impliedAnswer(outcome.result.implied),
+        ...(warnings ? { warnings } : {}),
         operation_id: outcome.runId,
         workflow_id: outcome.workflowId,
         workflow_url: workflowUrl(outcome.workflowId),

@@ -6,6 +6,32 @@ import { backboneRecordSchema } from '../registry/schema.js';
 
 export const uuid = z.uuid();
 
+/** Switches the service turned on with a request's values because a key of the request needs them. */
+export const impliedFields = {
+  implied: z
+    .record(z.string(), z.union([z.literal(true), z.string()]))
+    .optional()
+    .meta({
+      description: 'Present when the request needed a switch it did not send: each switch the service turned on with it, and `because` (why).',
+      example: { 'config.cluster.enabled': true, because: 'config.cluster.replicas > 1' },
+    }),
+  implied_switches: z
+    .array(z.object({ key: z.string(), value: z.literal(true), because: z.string() }))
+    .optional()
+    .meta({ description: 'The same, one entry per switch.' }),
+};
+
+export function impliedAnswer(implied: ReadonlyArray<{ key: string; value: true; because: string }> | undefined): {
+  implied?: Record<string, true | string>;
+  implied_switches?: Array<{ key: string; value: true; because: string }>;
+} {
+  if (!implied?.length) return {};
+  const map: Record<string, true | string> = {};
+  for (const s of implied) map[s.key] = true;
+  map.because = [...new Set(implied.map((s) => s.because))].join('; ');
+  return { implied: map, implied_switches: implied.map((s) => ({ key: s.key, value: true as const, because: s.because })) };
+}
+
 export const workflowFields = {
   operation_id: z.string().meta({ description: 'Id of this operation (the workflow run); poll /exchange/{system_id}/operations/{operation_id}.' }),
   workflow_id: z.string().meta({ description: 'Temporal workflow id (exchange-<system_id>).' }),

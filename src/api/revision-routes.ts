@@ -11,7 +11,8 @@ import { clusterFingerprint } from './cluster-fingerprint.js';
 import { errors, json, MUTATION_ERRORS, reply, type DocumentedRouter } from './documented-router.js';
 import type { ExchangeKit } from './exchange-kit.js';
 import { redactCredentials } from './redact.js';
-import { accepted, preferHeader, uuid, workflowFields } from './responses.js';
+import { accepted, impliedAnswer, impliedFields, preferHeader, uuid, workflowFields } from './responses.js';
+import type { ImpliedSwitch } from '../domain/chart-rules.js';
 import { parsePart } from './validate.js';
 
 const ObjectRef = z.object({
@@ -56,6 +57,7 @@ export const PreviewResponse = z
       })
       .optional()
       .meta({ description: 'PUT only: the difference to the live release, object by object (kind/name).' }),
+    ...impliedFields,
     operation_id: z.string(),
     workflow_id: z.string().meta({ description: 'The preview’s own workflow (preview-<system_id>-<random>); it takes no lock.' }),
     workflow_url: z.string(),
@@ -101,7 +103,7 @@ export function declareRevisionRoutes(router: DocumentedRouter, kit: ExchangeKit
   const { schemas, access, operations } = kit;
 
   /** Answers a dry run of POST (mode install) or PUT (mode upgrade); the caller has passed the route's own checks. */
-  async function preview(req: Request, res: Response, input: PreviewExchangeInput): Promise<void> {
+  async function preview(req: Request, res: Response, input: PreviewExchangeInput, implied: ImpliedSwitch[] = []): Promise<void> {
     const outcome = await operations.preview(input);
     kit.logOutcome(req, res, 'preview', input.systemId, outcome);
     const ids = { system_id: input.systemId, release_name: input.releaseName, namespace: input.namespace };
@@ -123,6 +125,7 @@ export function declareRevisionRoutes(router: DocumentedRouter, kit: ExchangeKit
       refused: r.refused,
       unchecked: r.unchecked,
       ...(r.diff && r.baseRevision !== undefined ? { diff: { base_revision: r.baseRevision, ...r.diff } } : {}),
+      ...impliedAnswer([...implied, ...(r.implied ?? [])]),
       operation_id: outcome.runId,
       workflow_id: outcome.workflowId,
       workflow_url: kit.workflowUrl(outcome.workflowId),

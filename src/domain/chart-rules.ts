@@ -2,7 +2,7 @@
 // request that cannot work: overrides that change nothing because their section is switched off, changes that
 // Kubernetes refuses on an existing StatefulSet, and the names of the objects a release gets. Pure functions:
 // the API uses them before a workflow starts, the activities again with the release's deployed values.
-import { deepEqual, isPlainObject, type Values } from './values.js';
+import { deepEqual, deepMerge, isPlainObject, type Values } from './values.js';
 
 /** Sections the chart's own values.yaml ships with `enabled: false` (chart 2.14.2). */
 export const CHART_SECTIONS_DISABLED_BY_DEFAULT = [
@@ -56,36 +56,90 @@ function sectionEnabled(merged: Values, section: string[]): boolean | undefined 
   return undefined;
 }
 
-export interface IneffectiveOverride {
+/** A section switch the service turns on with a request because a key of the request needs it. */
+export interface ImpliedSwitch {
+  /** e.g. config.cluster.enabled */
   key: string;
-  /** The switch that must be on for `key` to matter. */
-  requires: string;
+  value: true;
+  /** e.g. "config.cluster.replicas > 1" */
+  because: string;
 }
 
-/**
- * Keys of `requested` that have no effect under `merged` (base + current + requested) because a section above
- * them is switched off: `config.cluster.replicas` while `config.cluster.enabled` is false renders nothing.
- */
-export function ineffectiveOverrides(requested: Values, merged: Values): IneffectiveOverride[] {
-  const out: IneffectiveOverride[] = [];
-  for (const path of leafPaths(requested)) {
-    if (path[path.length - 1] === 'enabled' && path.length > 1) {
-      // a switch itself only matters when every section above it is on
-      path.pop();
-    }
-    for (let i = path.length - 1; i >= 1; i--) {
-      const section = path.slice(0, i);
-      if (sectionEnabled(merged, section) === false) {
-        out.push({ key: [...path].join('.'), requires: `${section.join('.')}.enabled` });
-        break;
-      }
-    }
+/** A request that sets a key under a section and switches that same section off. */
+export interface Contradiction {
+  key: string;
+  switch: string;
+}
+
+/** The sections above `path` (outermost first) that are off under `merged`. */
+function disabledSections(path: string[], merged: Values): string[][] {
+  const out: string[][] = [];
+  for (let i = 1; i < path.length; i++) {
+    const section = path.slice(0, i);
+    if (sectionEnabled(merged, section) === false) out.push(section);
   }
   return out;
 }
 
-export function describeIneffective(list: IneffectiveOverride[]): string {
-  return list.map((i) => `${i.key} has no effect while ${i.requires} is false: send "${i.requires}": true with it`).join('; ');
+/** The key paths of `requested` that ask for something: a switch turned off or a single replica asks for nothing. */
+function asking(requested: Values): string[][] {
+  const out: string[][] = [];
+  for (const path of leafPaths(requested)) {
+    const value = valueAt(requested, path);
+    const last = path[path.length - 1];
+    if (last === 'enabled' && path.length > 1) {
+      if (value !== true) continue;
+      // a switch turned on needs every section above it on, not itself
+      out.push(path.slice(0, -1).concat('enabled'));
+      continue;
+    }
+    // one replica is what an unclustered exchange has anyway
+    if (path.join('.') === 'config.cluster.replicas' && typeof value === 'number' && value <= 1) continue;
+    out.push(path);
+  }
+  return out;
+}
+
+function becauseOf(path: string[], requested: Values): string {
+  const key = path.join('.');
+  if (key === 'config.cluster.replicas') return 'config.cluster.replicas > 1';
+  return valueAt(requested, path) === true && path[path.length - 1] === 'enabled' ? `${key} is true` : `${key} is set`;
+}
+
+/**
+ * The switches a request needs that are off under `merged` (base + current + requested), e.g.
+ * `config.cluster.enabled` for `config.cluster.replicas: 5`, and the requests that contradict themselves (the
+ * same request switches the section off). Only switches the request itself does not set are implied.
+ */
+export function impliedSwitches(requested: Values, merged: Values): { implied: ImpliedSwitch[]; contradictions: Contradiction[] } {
+  const implied = new Map<string, ImpliedSwitch>();
+  const contradictions: Contradiction[] = [];
+  for (const path of asking(requested)) {
+    const own = path[path.length - 1] === 'enabled' ? path.slice(0, -1) : path;
+    for (const section of disabledSections(own, merged)) {
+      const sw = [...section, 'enabled'];
+      const key = sw.join('.');
+      if (valueAt(requested, sw) === false) {
+        contradictions.push({ key: path.join('.'), switch: key });
+        continue;
+      }
+      if (!implied.has(key)) implied.set(key, { key, value: true, because: becauseOf(path, requested) });
+    }
+  }
+  return { implied: [...implied.values()], contradictions };
+}
+
+/** `requested` with the implied switches set. */
+export function withImplied(requested: Values, implied: ImpliedSwitch[]): Values {
+  let out = requested;
+  for (const s of implied) {
+    const patch = s.key
+      .split('.')
+      .reverse()
+      .reduce<unknown>((inner, k) => ({ [k]: inner }), true) as Values;
+    out = deepMerge(out, patch);
+  }
+  return out;
 }
 
 /** The storage a release's StatefulSet claims, as the chart renders its volumeClaimTemplates. */

@@ -11,7 +11,7 @@ const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.invalidValues]: 400,
   [FailureType.helmRejected]: 422,
   [FailureType.immutableField]: 422,
-  [FailureType.ineffectiveOverride]: 422,
+  [FailureType.contradictoryValues]: 422,
   [FailureType.valuesPolicy]: 422,
   [FailureType.helmUnauthorized]: 502,
   [FailureType.helmUnavailable]: 502,

@@ -49,6 +49,7 @@ describe('helmPreview', () => {
       objects: [service, statefulSet(3), secret].map((o) => ({ kind: o.kind, name: o.metadata.name, digest: digestOf(o) })),
       refused: [],
       unchecked: [{ kind: 'Secret', name: 'orders-nats-auth', reason: 'namespace communication does not exist yet' }],
+      implied: [],
     });
     expect(await h.leftovers()).toEqual([]);
   });

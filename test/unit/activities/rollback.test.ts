@@ -79,7 +79,7 @@ describe('helmRollback', () => {
   });
 
   it('a revision whose values fail today’s values policy is refused', async () => {
-    const policy = new ValuesPolicy({ templateStrings: 'deny', rules: [{ name: 'no-cluster', paths: ['config/cluster/**'], action: 'deny', reason: 'clusters are not offered' }] });
+    const policy = new ValuesPolicy({ templateStrings: 'deny', allowed: [], rules: [{ name: 'no-cluster', paths: ['config/cluster/**'], action: 'deny', reason: 'clusters are not offered' }] });
     const guarded = await harness({ valuesGuard: { base: {}, schema: null, policy } });
     try {
       guarded.kube.records = HISTORY;

@@ -28,7 +28,7 @@ describe('helmUpgrade: the values it applies', () => {
     h.helm.answer = () => helmJson(4);
     const result = await upgrade({ 'config.cluster.replicas': 5 });
 
-    expect(result).toEqual({ revision: 4, status: 'deployed' });
+    expect(result).toEqual({ revision: 4, status: 'deployed', implied: [] });
     expect(h.helm.calls).toHaveLength(1);
     const { args, overrides } = h.helm.calls[0]!;
     // revision 2's overrides (what differs from the base file) + the request; nothing of failed revision 3
@@ -113,20 +113,38 @@ describe('helmUpgrade: refused before helm runs', () => {
     expect(h.helm.verbs()).toEqual(['upgrade']);
   });
 
-  it('the values guard is held against the deployed values: replicas need the cluster the release has on', async () => {
-    const guarded = await harness({ valuesGuard: { base: BASE_VALUES, schema: null, policy: new ValuesPolicy({ templateStrings: 'deny', rules: [] }) } });
+  it('the values guard is held against the deployed values: replicas imply the cluster switch only when it is off there', async () => {
+    const guarded = await harness({ valuesGuard: { base: BASE_VALUES, schema: null, policy: new ValuesPolicy({ templateStrings: 'deny', allowed: [], rules: [] }) } });
     try {
       guarded.kube.records = [record(1, 'deployed')];
       const run = () => guarded.run(guarded.acts.helmUpgrade, { release: RELEASE, helmValues: { 'config.cluster.replicas': 5 } });
-      const err = await failureOf(run());
-      expect(err.type).toBe(FailureType.ineffectiveOverride);
-      expect(err.nonRetryable).toBe(true);
-      expect(err.message).toMatch(/config\.cluster\.replicas has no effect while config\.cluster\.enabled is false/);
-      expect(guarded.helm.calls).toEqual([]);
+      const first = await run();
+      expect(first.implied).toEqual([{ key: 'config.cluster.enabled', value: true, because: 'config.cluster.replicas > 1' }]);
+      expect(guarded.helm.verbs()).toEqual(['upgrade']);
 
       guarded.kube.records = [record(2, 'deployed', { config: { config: { cluster: { enabled: true } } } })];
-      await run();
-      expect(guarded.helm.verbs()).toEqual(['upgrade']);
+      expect((await run()).implied).toEqual([]);
+
+      // a contradiction is refused before helm runs
+      const before = guarded.helm.calls.length;
+      const err = await failureOf(guarded.run(guarded.acts.helmUpgrade, { release: RELEASE, helmValues: { 'config.cluster.replicas': 5, 'config.cluster.enabled': false } }));
+      expect(err.type).toBe('ContradictoryValues');
+      expect(err.message).toMatch(/config\.cluster\.replicas needs config\.cluster\.enabled/);
+      expect(guarded.helm.calls.length).toBe(before);
+    } finally {
+      await guarded.dispose();
+    }
+  });
+
+  it('values retained from the cluster pass the policy like a request\'s: a tampered release record is refused', async () => {
+    const policy = new ValuesPolicy({ templateStrings: 'deny', allowed: ['config/**'], rules: [] });
+    const guarded = await harness({ valuesGuard: { base: BASE_VALUES, schema: null, policy } });
+    try {
+      guarded.kube.records = [record(1, 'deployed', { config: { config: { merge: { $tplYaml: '{{ range until 2000000000 }}x{{ end }}' } } } })];
+      const err = await failureOf(guarded.run(guarded.acts.helmUpgrade, { release: RELEASE, helmValues: { 'config.monitor.port': 9000 } }));
+      expect(err.type).toBe('ValuesPolicy');
+      expect(err.message).toMatch(/config\.merge\.\$tplYaml \(kept from the deployed release\) \(rule templateKeys/);
+      expect(guarded.helm.calls).toEqual([]);
     } finally {
       await guarded.dispose();
     }

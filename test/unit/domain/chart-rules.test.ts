@@ -1,40 +1,52 @@
-import { chartFullname, chartReplicas, immutableChanges, ineffectiveOverrides } from '../../../src/domain/chart-rules.js';
+import { chartFullname, chartReplicas, immutableChanges, impliedSwitches, withImplied } from '../../../src/domain/chart-rules.js';
 import { deepMerge, expandDottedKeys } from '../../../src/domain/values.js';
 
 const base = expandDottedKeys({ 'config.cluster.enabled': false, 'config.cluster.replicas': 3, 'config.jetstream.enabled': false, 'config.jetstream.fileStore.pvc.size': '10Gi', 'promExporter.enabled': false });
 
-describe('ineffectiveOverrides', () => {
-  it('names the switch a key needs when its section is off', () => {
-    const req = expandDottedKeys({ 'config.cluster.replicas': 5 });
-    expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([{ key: 'config.cluster.replicas', requires: 'config.cluster.enabled' }]);
+describe('impliedSwitches', () => {
+  const implied = (v: Record<string, unknown>, current = base) => {
+    const req = expandDottedKeys(v);
+    return impliedSwitches(req, deepMerge(current, req));
+  };
+
+  it('replicas > 1 needs clustering: the switch is implied, and why', () => {
+    expect(implied({ 'config.cluster.replicas': 5, 'promExporter.enabled': true })).toEqual({
+      implied: [{ key: 'config.cluster.enabled', value: true, because: 'config.cluster.replicas > 1' }],
+      contradictions: [],
+    });
   });
 
-  it('accepts the key together with its switch, or under a section switched on earlier', () => {
-    const req = expandDottedKeys({ 'config.cluster.enabled': true, 'config.cluster.replicas': 5 });
-    expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([]);
-    const current = deepMerge(base, expandDottedKeys({ 'config.cluster.enabled': true }));
-    const later = expandDottedKeys({ 'config.cluster.replicas': 4 });
-    expect(ineffectiveOverrides(later, deepMerge(current, later))).toEqual([]);
+  it('one replica needs nothing; a switch sent with the key or already on is not implied', () => {
+    expect(implied({ 'config.cluster.replicas': 1 })).toEqual({ implied: [], contradictions: [] });
+    expect(implied({ 'config.cluster.enabled': true, 'config.cluster.replicas': 5 })).toEqual({ implied: [], contradictions: [] });
+    expect(implied({ 'config.cluster.replicas': 4 }, deepMerge(base, expandDottedKeys({ 'config.cluster.enabled': true })))).toEqual({ implied: [], contradictions: [] });
   });
 
   it('knows the chart default for sections the base values do not mention', () => {
-    const req = expandDottedKeys({ 'config.websocket.port': 8080 });
-    expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([{ key: 'config.websocket.port', requires: 'config.websocket.enabled' }]);
+    expect(implied({ 'config.websocket.port': 8080 }).implied).toEqual([{ key: 'config.websocket.enabled', value: true, because: 'config.websocket.port is set' }]);
   });
 
-  it('a nested store under a section that is off names the outermost switch that is off', () => {
-    const req = expandDottedKeys({ 'config.jetstream.fileStore.pvc.size': '5Gi' });
-    expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([{ key: 'config.jetstream.fileStore.pvc.size', requires: 'config.jetstream.enabled' }]);
+  it('a nested key implies every switch above it that is off, outermost first', () => {
+    expect(implied({ 'config.jetstream.memoryStore.maxSize': '1Gi' }).implied.map((s) => s.key)).toEqual(['config.jetstream.enabled', 'config.jetstream.memoryStore.enabled']);
+    expect(implied({ 'config.cluster.tls.enabled': true }).implied).toEqual([{ key: 'config.cluster.enabled', value: true, because: 'config.cluster.tls.enabled is true' }]);
   });
 
-  it('a switch under a section that is off is itself ineffective; a top-level switch never is', () => {
-    const req = expandDottedKeys({ 'config.cluster.tls.enabled': true, 'promExporter.enabled': true });
-    expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([{ key: 'config.cluster.tls', requires: 'config.cluster.enabled' }]);
+  it('a switch turned off asks for nothing; a top-level switch needs nothing', () => {
+    expect(implied({ 'config.cluster.tls.enabled': false, 'promExporter.enabled': true })).toEqual({ implied: [], contradictions: [] });
   });
 
-  it('keys without a section switch always count', () => {
-    const req = expandDottedKeys({ 'container.resources.requests.cpu': '2', 'config.monitor.port': 9000 });
-    expect(ineffectiveOverrides(req, deepMerge(base, req))).toEqual([]);
+  it('the same request switching the section off contradicts itself: both are named', () => {
+    expect(implied({ 'config.cluster.enabled': false, 'config.cluster.replicas': 5 })).toEqual({
+      implied: [],
+      contradictions: [{ key: 'config.cluster.replicas', switch: 'config.cluster.enabled' }],
+    });
+  });
+
+  it('keys without a section switch imply nothing; withImplied sets the switches', () => {
+    expect(implied({ 'container.resources.requests.cpu': '2', 'config.monitor.port': 9000 }).implied).toEqual([]);
+    const req = expandDottedKeys({ 'config.cluster.replicas': 5 });
+    expect(withImplied(req, implied({ 'config.cluster.replicas': 5 }).implied)).toEqual({ config: { cluster: { replicas: 5, enabled: true } } });
+    expect(req).toEqual({ config: { cluster: { replicas: 5 } } });
   });
 });
 
