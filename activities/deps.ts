@@ -18,6 +18,13 @@ export interface HelmSettings {
   historyMax: number;
   /** HELM_CACHE_HOME / HELM_CONFIG_HOME / HELM_DATA_HOME etc. */
   env?: Record<string, string>;
+  /** Resource limits of every helm process (prlimit): address space and CPU seconds. */
+  limits?: HelmLimits;
+}
+
+export interface HelmLimits {
+  addressSpaceBytes: number;
+  cpuSeconds: number;
 }
 
 /** The registry operations the activities need; BackboneDBClient implements them over REST. */

@@ -14,6 +14,8 @@ export interface HelmRunnerOptions {
   helmBin: string;
   /** Extra environment (e.g. HELM_CACHE_HOME) on top of the minimal one helm gets (see helmEnvironment). */
   env?: Record<string, string>;
+  /** prlimit limits for this helm process (address space, CPU seconds); none when unset or prlimit is missing. */
+  limits?: { addressSpaceBytes: number; cpuSeconds: number };
   heartbeat?: (details: unknown) => void;
   heartbeatIntervalMs?: number;
   signal?: AbortSignal;
@@ -66,6 +68,30 @@ export function helmEnvironment(extra: Record<string, string> = {}, from: NodeJS
   return { ...env, ...extra, HELM_NO_PLUGINS: '1' };
 }
 
+let prlimitLookup: Promise<string | undefined> | undefined;
+
+/** prlimit (util-linux) if it is on PATH; looked up once per process. */
+async function findPrlimit(): Promise<string | undefined> {
+  prlimitLookup ??= (async () => {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (!dir) continue;
+      const candidate = join(dir, 'prlimit');
+      const r = await execa(candidate, ['--version'], { reject: false, extendEnv: false, env: {}, stdin: 'ignore', timeout: 5000 });
+      if (r.exitCode === 0) return candidate;
+    }
+    return undefined;
+  })();
+  return prlimitLookup;
+}
+
+/** The command line: helm under prlimit's limits (when set), under setpriv's parent-death signal (when found). */
+export function helmCommand(helmBin: string, args: string[], tools: { setpriv?: string; prlimit?: string }, limits?: HelmRunnerOptions['limits']): [string, string[]] {
+  let cmd = [helmBin, ...args];
+  if (limits && tools.prlimit) cmd = [tools.prlimit, `--as=${limits.addressSpaceBytes}`, `--cpu=${limits.cpuSeconds}`, '--', ...cmd];
+  if (tools.setpriv) cmd = [tools.setpriv, '--pdeathsig', 'KILL', '--', ...cmd];
+  return [cmd[0]!, cmd.slice(1)];
+}
+
 let setprivLookup: Promise<string | undefined> | undefined;
 
 /** setpriv (util-linux) if it is on PATH and knows --pdeathsig; looked up once per process. */
@@ -93,6 +119,12 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether helm died of its prlimit limits: SIGXCPU/SIGKILL from the CPU limit, or the Go runtime out of memory. */
+function overLimit(signal: string | undefined, stderr: string): boolean {
+  if (signal === 'SIGXCPU' || signal === 'SIGKILL') return true;
+  return /fatal error: (runtime: )?out of memory|runtime\/cgo: pthread_create failed|cannot allocate memory/.test(stderr);
+}
+
 /** setpriv's own message when it could not exec helm: 127 = not found, 126 = not executable. */
 function setprivCouldNotExec(exitCode: number | undefined, stderr: string): boolean {
   return (exitCode === 127 || exitCode === 126) && stderr.startsWith('setpriv: failed to execute');
@@ -112,7 +144,8 @@ export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<Hel
     const reason: unknown = o.signal.reason;
     throw reason instanceof Error ? reason : ApplicationFailure.retryable(`helm ${verb} was cancelled`, 'HelmCancelled');
   }
-  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', o.helmBin, ...args]] : [o.helmBin, args];
+  const prlimit = o.limits ? await findPrlimit() : undefined;
+  const [file, argv] = helmCommand(o.helmBin, args, { setpriv, prlimit }, o.limits);
   const timers: NodeJS.Timeout[] = [];
   if (o.heartbeat) {
     const beat = () => o.heartbeat?.({ verb, runningForSeconds: Math.round((Date.now() - started) / 1000) });
@@ -160,6 +193,13 @@ export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<Hel
       if (result.code === 'ENOENT' || result.code === 'EACCES' || (setpriv && setprivCouldNotExec(result.exitCode, stderr))) {
         o.onFinished?.(verb, 'error', seconds);
         throw ApplicationFailure.nonRetryable(`helm binary not found at ${o.helmBin}`, 'HelmMissing');
+      }
+      if (o.limits && overLimit(result.signal, stderr)) {
+        o.onFinished?.(verb, 'error', seconds);
+        const message =
+          `helm ${verb} was stopped by its resource limits (address space ${Math.round(o.limits.addressSpaceBytes / 1048576)} MiB, ` +
+          `${o.limits.cpuSeconds} CPU seconds): the values or the chart ask for more than a release may take`;
+        throw ApplicationFailure.create({ message, type: FailureType.helmRejected, nonRetryable: true });
       }
       const failure = classifyHelmFailure(stderr, result.exitCode, o.redact);
       o.onFinished?.(verb, failure.type === FailureType.releaseNotFound ? 'not_found' : 'error', seconds);

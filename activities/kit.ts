@@ -36,11 +36,14 @@ export function createKit(deps: ActivityDeps) {
   const live: { readiness?: string } = {};
   const chartCache = createChartCache({ helmBin: deps.helm.helmBin, env: deps.helm.env, cacheDir: deps.chartCacheDir ?? join(tmpdir(), 'ned-charts'), onFinished: deps.onHelmFinished });
 
-  const runnerOptions = (kubeconfig: Record<string, unknown>): HelmRunnerOptions => {
+  const runnerOptions = (kubeconfig: Record<string, unknown>, dir: string): HelmRunnerOptions => {
     const ctx = inActivity();
     return {
       helmBin: deps.helm.helmBin,
-      env: deps.helm.env,
+      // every run its own caches inside its private temp dir: client-go's discovery cache is keyed by the server
+      // string, so a shared one lets one tenant's crafted server write another's entries
+      env: { ...deps.helm.env, HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache'), HELM_CACHE_HOME: join(dir, 'helm-cache') },
+      limits: deps.helm.limits,
       heartbeat: ctx ? (d) => ctx.heartbeat(live.readiness ? { ...(d as object), readiness: live.readiness } : d) : undefined,
       signal: ctx?.cancellationSignal,
       redact: secretsOf(kubeconfig),
@@ -67,7 +70,7 @@ export function createKit(deps: ActivityDeps) {
         (kubeconfigPath) =>
           fn({
             target: { kubeconfigPath, releaseName: ref.releaseName, namespace: ref.namespace },
-            opts: runnerOptions(minimal),
+            opts: runnerOptions(minimal, join(kubeconfigPath, '..')),
             dir: join(kubeconfigPath, '..'),
             kube: fx.kube.kubeTarget(minimal, ctx?.cancellationSignal),
             kubeconfig: minimal,

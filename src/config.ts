@@ -35,6 +35,10 @@ export const EnvSchema = z.object({
   /** helm must die with its worker (setpriv --pdeathsig): without it a crashed worker's helm can rewrite a release. */
   HELM_REQUIRE_PDEATHSIG: flag('true'),
   HELM_HISTORY_MAX: z.coerce.number().int().min(0).max(1000).default(10),
+  /** Address-space limit of each helm process (prlimit --as), in MiB: a values or chart bomb dies there, not the worker. */
+  HELM_MEMORY_LIMIT_MB: z.coerce.number().int().min(512).max(65536).default(2048),
+  /** CPU-seconds limit of each helm process (prlimit --cpu): helm waiting for pods uses little CPU. */
+  HELM_CPU_LIMIT_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   BASE_VALUES_PATH: z.string().default('values.yaml'),
   /** Where chart/nats-<version>.values.schema.json files live; VALUES_SCHEMA=off deploys a version without one. */
   VALUES_SCHEMA_DIR: z.string().default('chart'),
@@ -143,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       wait: e.HELM_WAIT === 'none' ? undefined : e.HELM_WAIT,
       historyMax: e.HELM_HISTORY_MAX,
       requirePdeathsig: e.HELM_REQUIRE_PDEATHSIG,
+      limits: { addressSpaceBytes: e.HELM_MEMORY_LIMIT_MB * 1024 * 1024, cpuSeconds: e.HELM_CPU_LIMIT_SECONDS },
     },
     publicUrlTemplate: e.PUBLIC_URL_TEMPLATE,
     values: {

@@ -5,9 +5,34 @@ export const REDACTED = '<redacted>';
 
 /**
  * Keys whose values are credentials wherever they appear (kubeconfig users, and helm values such as a NATS
- * authorization token). `username` and `certificate-authority-data` stay: neither lets anyone in.
+ * authorization token, a user's `pass`, nkey seeds and creds files in `natsBox.contexts`). `username`/`user` and
+ * `certificate-authority-data` stay: neither lets anyone in.
  */
-const SECRET_KEYS = new Set(['token', 'client-key-data', 'client-certificate-data', 'password', 'auth-provider', 'exec']);
+const SECRET_KEYS = new Set([
+  'token',
+  'client-key-data',
+  'client-certificate-data',
+  'password',
+  'auth-provider',
+  'exec',
+  'pass',
+  'auth_token',
+  'nkey',
+  'creds',
+  'seed',
+  'jwt',
+  'user_jwt',
+  'privateKey',
+  'private_key',
+]);
+
+// scheme://user:secret@host — the userinfo of a URL (leafnode, route, gateway URLs) is a credential
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+
+function redactString(s: string): { value: string; redacted: boolean } {
+  const value = s.replace(URL_USERINFO, `$1${REDACTED}@`);
+  return { value, redacted: value !== s };
+}
 
 type Slot = Record<string | number, unknown>;
 
@@ -36,6 +61,10 @@ export function redactCredentials(value: unknown): { value: unknown; redacted: n
           stack.push([child, copy, k]);
         }
       }
+    } else if (typeof node === 'string') {
+      const r = redactString(node);
+      if (r.redacted) redacted++;
+      parent[key] = r.value;
     } else {
       parent[key] = node;
     }

@@ -234,13 +234,23 @@ export function resolveKubeconfig(raw: unknown, policy: KubeconfigPolicy = DEFAU
   if (issues.length) throw new KubeconfigError(issues);
 
   const contextName = context.name;
+  // helm (client-go) gets the parsed URL: dot segments resolved, `%2e` decoded, so no server string can climb out
+  // of a cache directory keyed by it
+  const normalised = normaliseServer(server as string);
   const minimal: KubeconfigObject = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: cluster.name, cluster: cluster.body }],
+    clusters: [{ name: cluster.name, cluster: normalised === server ? cluster.body : { ...cluster.body, server: normalised } }],
     users: [{ name: user.name, user: user.body }],
     contexts: [{ name: contextName, context: { ...context.body } }],
     'current-context': contextName,
   };
-  return { minimal, contextName, clusterName: cluster.name, server: server as string };
+  return { minimal, contextName, clusterName: cluster.name, server: normalised };
+}
+
+/** The URL as WHATWG parses it (no `..`, no percent-encoded dots), without the slash the parser adds to a bare host. */
+export function normaliseServer(server: string): string {
+  const url = new URL(server);
+  const href = url.href;
+  return url.pathname === '/' && !url.search && !url.hash && !server.endsWith('/') ? href.slice(0, -1) : href;
 }
