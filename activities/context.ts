@@ -4,7 +4,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, READINESS_SIGNAL } from '../workflows/shared.js';
 import { isPlainObject } from '../src/domain/values.js';
-import { KubeApiError } from './kube-api.js';
+import { RefusedAddress } from './egress.js';
+import { ClusterAnswerTooLarge, KubeApiError } from './kube-api.js';
 import type { HelmReleaseResult } from './deps.js';
 
 export function inActivity(): Context | undefined {
@@ -78,6 +79,10 @@ export function clusterFailure(err: unknown, what: string): Error {
   // a call stopped by the activity's cancellation reports the cancellation itself
   const signal = inActivity()?.cancellationSignal;
   if (signal?.aborted && signal.reason instanceof Error) return signal.reason;
+  // the server's name resolves to an address the policy closes: the kubeconfig is refused, as if written so
+  if (err instanceof RefusedAddress) return ApplicationFailure.nonRetryable(`${what}: ${err.message}`, FailureType.invalidKubeconfig);
+  // an answer beyond the budgets is the cluster's doing: another attempt reads the same
+  if (err instanceof ClusterAnswerTooLarge) return ApplicationFailure.nonRetryable(`${what}: ${err.message}`, FailureType.helmRejected);
   if (err instanceof KubeApiError && (err.status === 401 || err.status === 403))
     return ApplicationFailure.nonRetryable(`${what}: the cluster refused the credentials (HTTP ${err.status})`, FailureType.helmUnauthorized);
   const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;

@@ -11,6 +11,7 @@ import { KubeconfigError, resolveKubeconfig } from '../src/domain/kubeconfig.js'
 import { expandDottedKeys, isPlainObject, ValuesError, type Values } from '../src/domain/values.js';
 import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
 import { createChartCache } from './chart-cache.js';
+import { checkedLookup, startEgressProxy, type EgressProxy } from './egress.js';
 import { attempt, clusterFailure, inActivity, releaseInfo, reportToWorkflow, secretsOf } from './context.js';
 import { realSideEffects, type ActivityDeps, type HelmReleaseResult } from './deps.js';
 import { rollbackArgs, uninstallArgs, upgradeArgs, type ChartSource, type HelmTarget } from './helm-args.js';
@@ -36,13 +37,24 @@ export function createKit(deps: ActivityDeps) {
   const live: { readiness?: string } = {};
   const chartCache = createChartCache({ helmBin: deps.helm.helmBin, env: deps.helm.env, cacheDir: deps.chartCacheDir ?? join(tmpdir(), 'ned-charts'), onFinished: deps.onHelmFinished });
 
-  const runnerOptions = (kubeconfig: Record<string, unknown>, dir: string): HelmRunnerOptions => {
+  const allowlist = deps.kubeconfigPolicy.serverAllowlist ?? [];
+  const lookup = checkedLookup(allowlist);
+  // started on first use, shared by every helm run of this worker
+  let egress: Promise<EgressProxy> | undefined;
+  const egressEnv = async (): Promise<Record<string, string>> => {
+    if (deps.egressProxy === false) return {};
+    const { url } = await (egress ??= startEgressProxy(allowlist));
+    return { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: '', no_proxy: '' };
+  };
+
+  const runnerOptions = (kubeconfig: Record<string, unknown>, dir: string, proxyEnv: Record<string, string>): HelmRunnerOptions => {
     const ctx = inActivity();
     return {
       helmBin: deps.helm.helmBin,
       // every run its own caches inside its private temp dir: client-go's discovery cache is keyed by the server
-      // string, so a shared one lets one tenant's crafted server write another's entries
-      env: { ...deps.helm.env, HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache'), HELM_CACHE_HOME: join(dir, 'helm-cache') },
+      // string, so a shared one lets one tenant's crafted server write another's entries; its connections to the
+      // cluster go through the worker's egress proxy, which checks the addresses a name resolves to
+      env: { ...deps.helm.env, ...proxyEnv, HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache'), HELM_CACHE_HOME: join(dir, 'helm-cache') },
       limits: deps.helm.limits,
       heartbeat: ctx ? (d) => ctx.heartbeat(live.readiness ? { ...(d as object), readiness: live.readiness } : d) : undefined,
       signal: ctx?.cancellationSignal,
@@ -61,6 +73,7 @@ export function createKit(deps: ActivityDeps) {
       throw err;
     }
     const ctx = inActivity();
+    const proxyEnv = await egressEnv();
     // heartbeats also while only the API server is read: a cancellation reaches the activity, and a read that
     // hangs is bounded by its own 10 s timeout, not by the heartbeat timeout
     const beat = ctx ? setInterval(() => ctx.heartbeat(live.readiness ? { readiness: live.readiness } : undefined), 2000) : undefined;
@@ -70,9 +83,9 @@ export function createKit(deps: ActivityDeps) {
         (kubeconfigPath) =>
           fn({
             target: { kubeconfigPath, releaseName: ref.releaseName, namespace: ref.namespace },
-            opts: runnerOptions(minimal, join(kubeconfigPath, '..')),
+            opts: runnerOptions(minimal, join(kubeconfigPath, '..'), proxyEnv),
             dir: join(kubeconfigPath, '..'),
-            kube: fx.kube.kubeTarget(minimal, ctx?.cancellationSignal),
+            kube: fx.kube.kubeTarget(minimal, ctx?.cancellationSignal, lookup),
             kubeconfig: minimal,
           }),
         deps.tempDir,

@@ -5,7 +5,9 @@
 import { Agent, request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import type { LookupFunction } from 'node:net';
 import { isPlainObject } from '../src/domain/values.js';
+import { RefusedAddress } from './egress.js';
 
 export interface KubeTarget {
   server: URL;
@@ -13,6 +15,8 @@ export interface KubeTarget {
   headers: Record<string, string>;
   /** The activity's cancellation: every call on this target stops with it. */
   signal?: AbortSignal;
+  /** Resolves the server's name and checks the addresses at connect time (egress.ts). */
+  lookup?: LookupFunction;
 }
 
 type Obj = Record<string, unknown>;
@@ -22,7 +26,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 const b64 = (v: unknown): Buffer | undefined => (str(v) ? Buffer.from(v as string, 'base64') : undefined);
 
 /** The current context's cluster and user of a minimal kubeconfig (one of each, as resolveKubeconfig makes it). */
-export function kubeTarget(kubeconfig: Obj, signal?: AbortSignal): KubeTarget {
+export function kubeTarget(kubeconfig: Obj, signal?: AbortSignal, lookup?: LookupFunction): KubeTarget {
   const cluster = asObj(asObj((kubeconfig.clusters as unknown[] | undefined)?.[0]).cluster);
   const user = asObj(asObj((kubeconfig.users as unknown[] | undefined)?.[0]).user);
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -36,7 +40,7 @@ export function kubeTarget(kubeconfig: Obj, signal?: AbortSignal): KubeTarget {
     rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
     keepAlive: false,
   });
-  return { server: new URL(String(cluster.server)), agent, headers, signal };
+  return { server: new URL(String(cluster.server)), agent, headers, signal, lookup };
 }
 
 export class KubeApiError extends Error {
@@ -50,6 +54,16 @@ export class KubeApiError extends Error {
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
+/** Budgets over helm's release records, all of them together: a cluster answers what it likes. */
+export const RECORD_BUDGET = { items: 256, decodedBytes: 64 * 1024 * 1024, recordBytes: 16 * 1024 * 1024 };
+
+/** A cluster answer beyond what the service will read or decode: the cluster's doing, not a passing fault. */
+export class ClusterAnswerTooLarge extends KubeApiError {
+  constructor(message: string) {
+    super(message, 0);
+    this.name = 'ClusterAnswerTooLarge';
+  }
+}
 
 /** One API call; the body is never quoted in errors (it is the remote's text). */
 export function kubeCall(
@@ -62,15 +76,19 @@ export function kubeCall(
   const send = url.protocol === 'http:' ? httpRequest : request;
   return new Promise((resolve, reject) => {
     const headers = opts.body === undefined ? t.headers : { ...t.headers, 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(opts.body)) };
-    const req = send(url, { method, headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: opts.timeoutMs ?? 10_000, signal: opts.signal ?? t.signal }, (res) => {
+    const limitMs = opts.timeoutMs ?? 10_000;
+    // a total deadline, not only an idle timeout: a server that drips a byte at a time is cut off all the same
+    const deadline = setTimeout(() => req.destroy(new KubeApiError(`${method} ${url.pathname}: no answer within ${limitMs} ms (total deadline)`, 0)), limitMs);
+    const req = send(url, { method, headers, agent: url.protocol === 'https:' ? t.agent : undefined, timeout: limitMs, signal: opts.signal ?? t.signal, lookup: t.lookup }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) req.destroy(new KubeApiError(`${method} ${url.pathname}: answer larger than ${MAX_BODY} bytes`, 0));
+        if (size > MAX_BODY) req.destroy(new ClusterAnswerTooLarge(`${method} ${url.pathname}: answer larger than ${MAX_BODY} bytes`));
         else chunks.push(c);
       });
       res.on('end', () => {
+        clearTimeout(deadline);
         let body: Obj = {};
         try {
           body = asObj(JSON.parse(Buffer.concat(chunks).toString('utf8')));
@@ -82,7 +100,8 @@ export function kubeCall(
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new KubeApiError(`${method} ${url.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`, 0)));
-    req.on('error', (e) => reject(e instanceof KubeApiError ? e : new KubeApiError(`${method} ${url.pathname}: ${(e as NodeJS.ErrnoException).code ?? 'request failed'}`, 0)));
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', (e) => reject(e instanceof KubeApiError || e instanceof RefusedAddress ? e : new KubeApiError(`${method} ${url.pathname}: ${(e as NodeJS.ErrnoException).code ?? 'request failed'}`, 0)));
     req.end(opts.body);
   });
 }
@@ -156,15 +175,26 @@ export async function releaseRecords(t: KubeTarget, namespace: string, release: 
   if (r.status === 404) return [];
   if (r.status !== 200) throw new KubeApiError(`listing helm release records: HTTP ${r.status}`, r.status);
   const out: StoredRelease[] = [];
-  for (const item of Array.isArray(r.body.items) ? r.body.items : []) {
+  const items = Array.isArray(r.body.items) ? r.body.items : [];
+  if (items.length > RECORD_BUDGET.items) throw new ClusterAnswerTooLarge(`the cluster lists ${items.length} release records for one release (at most ${RECORD_BUDGET.items} are read)`);
+  let decoded = 0;
+  for (const item of items) {
     const meta = asObj(asObj(item).metadata);
     const labels = asObj(meta.labels);
     const data = str(asObj(asObj(item).data).release);
     if (!data) continue;
     let parsed: Obj = {};
+    let raw: Buffer;
     try {
       const inner = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
-      const raw = inner[0] === 0x1f && inner[1] === 0x8b ? gunzipSync(inner, { maxOutputLength: MAX_BODY }) : inner;
+      raw = inner[0] === 0x1f && inner[1] === 0x8b ? gunzipSync(inner, { maxOutputLength: RECORD_BUDGET.recordBytes }) : inner;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ClusterAnswerTooLarge(`a release record decompresses to more than ${RECORD_BUDGET.recordBytes} bytes`);
+      continue;
+    }
+    decoded += raw.length;
+    if (decoded > RECORD_BUDGET.decodedBytes) throw new ClusterAnswerTooLarge(`the release records decompress to more than ${RECORD_BUDGET.decodedBytes} bytes together`);
+    try {
       parsed = asObj(JSON.parse(raw.toString('utf8')));
     } catch {
       continue;

@@ -80,8 +80,8 @@ export const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().optional(),
   /** A mutation that takes longer answers 202 with a status URL instead of holding the connection (0 = always wait). */
-  /** Deploys and updates in flight per org (per API process) before 429 Too Many Requests; 0 = no limit. */
-  ORG_MAX_OPERATIONS: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Operations on the worker in flight per org (counted across every API replica) before 429; 0 = no limit. Below the worker's 8 activity slots. */
+  ORG_MAX_OPERATIONS: z.coerce.number().int().min(0).max(10_000).default(6),
   SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /**
    * Hosts, `*.suffix`, IPs or CIDRs a kubeconfig's server (and proxy-url) may point at, comma-separated; empty = any
@@ -126,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.PAYLOAD_KEYS) throw new ConfigError('PAYLOAD_KEYS is required when NODE_ENV=production');
+  // a shared worker in production connects only where the operator said: name the clusters' API server hosts
+  if (e.NODE_ENV === 'production' && !list(e.KUBE_SERVER_ALLOWLIST).length)
+    throw new ConfigError('KUBE_SERVER_ALLOWLIST is required when NODE_ENV=production (the hosts, *.suffixes or CIDRs of the clusters callers may target)');
   const serverAllowlist = checkedAllowlist(list(e.KUBE_SERVER_ALLOWLIST));
   return {
     env: e.NODE_ENV,

@@ -24,7 +24,7 @@ export interface ExchangeRouteDeps {
   syncWaitMs?: number;
   /** The values policy and chart schema every POST/PUT passes before a workflow starts. */
   valuesGuard?: ValuesGuard;
-  /** Deploys and updates in flight per org before 429 (0 or unset = no limit; DELETE is never limited). */
+  /** Operations on the worker in flight per org before 429 (0 or unset = no limit; DELETE is never limited). */
   orgMaxOperations?: number;
 }
 
@@ -34,7 +34,7 @@ function prefersAsync(req: Request): boolean {
 
 export function createExchangeKit(deps: ExchangeRouteDeps) {
   const access = new ExchangeAccess(deps.directory, (systemId) => deps.operations.status(systemId));
-  const limiter = new OrgLimiter(deps.orgMaxOperations ?? 0);
+  const limiter = new OrgLimiter(deps.orgMaxOperations ?? 0, deps.operations.runningFor?.bind(deps.operations));
   const workflowUrl = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
   const statusPath = (systemId: string, runId: string) => `/exchange/${systemId}/operations/${runId}`;
@@ -64,7 +64,7 @@ export function createExchangeKit(deps: ExchangeRouteDeps) {
         workflow_url: workflowUrl(p.workflowId),
       });
     },
-    runOptions: (req: Request) => ({ waitMs: prefersAsync(req) ? 0 : deps.syncWaitMs }),
+    runOptions: (req: Request, orgIds?: string[]) => ({ waitMs: prefersAsync(req) ? 0 : deps.syncWaitMs, orgIds }),
     // only the context helm will use travels into the workflow (and, encrypted, into its history)
     minimalKubeconfig: (raw: unknown) => resolveKubeconfig(raw, deps.kubeconfigPolicy).minimal,
     /** 400/422 before anything starts when the operator's policy or the chart's schema refuses the values. */
@@ -75,7 +75,7 @@ export function createExchangeKit(deps: ExchangeRouteDeps) {
       if (isRefusal(r)) throw new HttpError(r.status, r.message, { error_type: r.type, details: r.issues.map((i) => ({ field: `helm_values.${i.path}`, ...i })) });
       return r;
     },
-    limited: <T>(res: Response, orgIds: string[], run: () => Promise<Outcome<T>>) => limiter.run(res, orgIds, run),
+    limited: <O extends Pick<Outcome<unknown>, 'ok'> & { settled?: Promise<unknown> }>(res: Response, orgIds: string[], run: () => Promise<O>) => limiter.run(res, orgIds, run),
     /** An operation that started (not one refused as busy) is remembered as the orgs' own, for status reads. */
     remember: <T>(o: Outcome<T>, owner: OperationOwner): void => {
       if (o.runId) access.owners.remember(o.runId, owner);

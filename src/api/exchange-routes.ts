@@ -66,11 +66,15 @@ const RemoveExchangeResponse = z
   .openapi('RemoveExchangeResponse');
 
 // Fixed namespace for exchange ids: the same (cluster, namespace, release) always gets the same system_id, so
-// concurrent POSTs of one release meet on one workflow id and only one of them deploys.
+// concurrent POSTs of one release meet on one workflow id and only one of them deploys. The cluster is its
+// fingerprint (server URL + CA), not the caller-chosen `cluster_id` label: a label cannot squat another org's
+// cluster, and the id tells nobody anything their own kubeconfig for that cluster does not. Records made under
+// the earlier (cluster_id label) derivation keep their ids: an id is stored in the record and every later request
+// names it; only a new POST derives one.
 const EXCHANGE_ID_NAMESPACE = '4f1c2a67-8a0e-4e53-9a57-0c2b5d7e1f30';
 
-export function exchangeSystemId(clusterId: string, namespace: string, releaseName: string): string {
-  return uuidv5(`${clusterId}\n${namespace}\n${releaseName}`, EXCHANGE_ID_NAMESPACE);
+export function exchangeSystemId(clusterFingerprint: string, namespace: string, releaseName: string): string {
+  return uuidv5(`cluster-fingerprint:${clusterFingerprint}\n${namespace}\n${releaseName}`, EXCHANGE_ID_NAMESPACE);
 }
 
 export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter {
@@ -98,9 +102,16 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
       const foreign = foreignOrg(principalOf(res), body.org_ids);
       if (foreign) throw new HttpError(403, `Forbidden: not a member of organization '${foreign}'`, { error_type: 'Forbidden', org_id: foreign });
       const { values: helmValues, implied } = kit.checkValues(body.helm_values);
-      const systemId = exchangeSystemId(body.cluster_id, body.namespace, body.release_name);
+      const kubeconfig = kit.minimalKubeconfig(body.kubeconfig);
+      // the registry record keeps it, so later changes can be held to the same cluster
+      const fingerprint = clusterFingerprint(kubeconfig);
+      const systemId = exchangeSystemId(fingerprint, body.namespace, body.release_name);
       // the registry knows this exchange already: answer at once, nothing to start
-      const existing = await deps.directory?.get(systemId);
+      const { record: existing, hidden } = await access.visibleRecord(principalOf(res), systemId);
+      if (hidden) {
+        // another org's exchange: the answer a release in the cluster without any record of ours gets, no id
+        throw new HttpError(409, `Release '${body.release_name}' already exists in namespace '${body.namespace}'`, { error_type: 'ReleaseAlreadyExists' });
+      }
       if (existing) {
         throw new HttpError(409, `Exchange '${body.release_name}' already exists in namespace '${body.namespace}' of cluster '${body.cluster_id}'`, {
           error_type: 'ExchangeAlreadyExists',
@@ -108,11 +119,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
           system_id: systemId,
         });
       }
-      const kubeconfig = kit.minimalKubeconfig(body.kubeconfig);
-      // the registry record keeps it, so later changes can be held to the same cluster
-      const fingerprint = clusterFingerprint(kubeconfig);
       const target = { systemId, kubeconfig, releaseName: body.release_name, namespace: body.namespace, helmValues };
-      if (flags.dry_run) return preview(req, res, { ...target, mode: 'install', manifests: flags.manifests === true }, implied);
+      if (flags.dry_run) return preview(req, res, { ...target, mode: 'install', manifests: flags.manifests === true }, body.org_ids, implied);
       const owner: OperationOwner = { orgIds: body.org_ids, releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: fingerprint };
       // while this request waits, a DELETE by the same orgs may cancel the deploy (ExchangeAccess.forChange)
       const answered = access.owners.waitingFor(systemId, owner);
@@ -179,8 +187,8 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
           ? undefined
           : [`release_name '${body.release_name}' is not this exchange's release; its release '${owner.releaseName}' was upgraded`];
       const target = { systemId: system_id, kubeconfig, releaseName: owner.releaseName, namespace: body.namespace, helmValues };
-      if (flags.dry_run) return preview(req, res, { ...target, mode: 'upgrade', manifests: flags.manifests === true });
-      const outcome = await kit.limited(res, owner.orgIds, () => operations.update(target, kit.runOptions(req)));
+      if (flags.dry_run) return preview(req, res, { ...target, mode: 'upgrade', manifests: flags.manifests === true }, owner.orgIds);
+      const outcome = await kit.limited(res, owner.orgIds, () => operations.update(target, kit.runOptions(req, owner.orgIds)));
       kit.remember(outcome, owner);
       kit.logOutcome(req, res, 'update', system_id, outcome);
       if (outcome.ok === 'pending') return kit.accepted(req, res, system_id, outcome, { release_name: owner.releaseName });
@@ -224,7 +232,7 @@ export function createExchangeRouter(deps: ExchangeRouteDeps): DocumentedRouter 
       );
       const outcome = await operations.remove(
         { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, deleteData: body.delete_data },
-        kit.runOptions(req),
+        kit.runOptions(req, owner.orgIds),
       );
       kit.remember(outcome, owner);
       kit.logOutcome(req, res, 'remove', system_id, outcome);

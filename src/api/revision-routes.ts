@@ -103,8 +103,8 @@ export function declareRevisionRoutes(router: DocumentedRouter, kit: ExchangeKit
   const { schemas, access, operations } = kit;
 
   /** Answers a dry run of POST (mode install) or PUT (mode upgrade); the caller has passed the route's own checks. */
-  async function preview(req: Request, res: Response, input: PreviewExchangeInput, implied: ImpliedSwitch[] = []): Promise<void> {
-    const outcome = await operations.preview(input);
+  async function preview(req: Request, res: Response, input: PreviewExchangeInput, orgIds: string[], implied: ImpliedSwitch[] = []): Promise<void> {
+    const outcome = await kit.limited(res, orgIds, () => operations.preview(input, orgIds));
     kit.logOutcome(req, res, 'preview', input.systemId, outcome);
     const ids = { system_id: input.systemId, release_name: input.releaseName, namespace: input.namespace };
     if (outcome.ok === false) return kit.fail(res, outcome, { ...ids, dry_run: true });
@@ -148,8 +148,10 @@ export function declareRevisionRoutes(router: DocumentedRouter, kit: ExchangeKit
       const { system_id } = parsePart(schemas.queryRevisions.params, req, 'params');
       const body = parsePart(schemas.queryRevisions.body, req, 'body');
       const kubeconfig = kit.minimalKubeconfig(body.kubeconfig);
-      await access.forChange(principalOf(res), system_id, { releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: clusterFingerprint(kubeconfig) });
-      const outcome = await operations.revisions({ systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace });
+      const owner = await access.forChange(principalOf(res), system_id, { releaseName: body.release_name, namespace: body.namespace, clusterFingerprint: clusterFingerprint(kubeconfig) });
+      const outcome = await kit.limited(res, owner.orgIds, () =>
+        operations.revisions({ systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace }, owner.orgIds),
+      );
       kit.logOutcome(req, res, 'revisions', system_id, outcome);
       if (outcome.ok === false) return kit.fail(res, outcome, { system_id, release_name: body.release_name });
       reply(res, 200, RevisionsResponse, {
@@ -193,9 +195,11 @@ export function declareRevisionRoutes(router: DocumentedRouter, kit: ExchangeKit
         namespace: body.namespace,
         clusterFingerprint: clusterFingerprint(kubeconfig),
       });
-      const outcome = await operations.rollback(
-        { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, revision: body.revision },
-        kit.runOptions(req),
+      const outcome = await kit.limited(res, owner.orgIds, () =>
+        operations.rollback(
+          { systemId: system_id, kubeconfig, releaseName: body.release_name, namespace: body.namespace, revision: body.revision },
+          kit.runOptions(req, owner.orgIds),
+        ),
       );
       kit.remember(outcome, owner);
       kit.logOutcome(req, res, 'rollback', system_id, outcome);

@@ -106,6 +106,10 @@ export function parseManifest(text: string): RenderedObject[] {
   } catch (err) {
     throw new ManifestError(`the rendered manifest is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
+  // a manifest read back from a cluster is the cluster's text: an alias makes js-yaml share one node in several
+  // places, and a chain of them is exponential to walk (digest, diff). Refuse any shared node, and huge trees.
+  const problem = sharedOrHuge(docs);
+  if (problem) throw new ManifestError(problem);
   const out: RenderedObject[] = [];
   for (const doc of docs) {
     if (doc === null || doc === undefined) continue;
@@ -116,6 +120,24 @@ export function parseManifest(text: string): RenderedObject[] {
     out.push({ kind, name, apiVersion: typeof doc.apiVersion === 'string' ? doc.apiVersion : '', digest: digestOf(doc), object: doc });
   }
   return out;
+}
+
+/** Most nodes (maps and lists) a manifest may hold: the chart renders a few thousand. */
+export const MAX_MANIFEST_NODES = 200_000;
+
+/** Why the parsed documents cannot be walked safely (a node reached twice: a YAML alias; too many nodes), if so. */
+function sharedOrHuge(docs: unknown[]): string | undefined {
+  const seen = new Set<object>();
+  const stack: unknown[] = [...docs];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    if (seen.has(node)) return 'the manifest uses YAML aliases, which are refused in YAML read from a cluster';
+    seen.add(node);
+    if (seen.size > MAX_MANIFEST_NODES) return `the manifest has more than ${MAX_MANIFEST_NODES} maps and lists`;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push(child);
+  }
+  return undefined;
 }
 
 const keyOf = (o: { kind: string; name: string }) => `${o.kind}/${o.name}`;

@@ -46,20 +46,26 @@ export class TemporalExchangeOperations implements ExchangeOperations {
   }
 
   update(input: UpdateExchangeInput, opts: RunOptions = {}) {
-    return this.run(updateExchange, input, opts, { summary: `Update exchange ${input.releaseName} in ${input.namespace}` });
+    return this.run(updateExchange, input, opts, { summary: `Update exchange ${input.releaseName} in ${input.namespace}`, orgIds: opts.orgIds });
   }
 
   rollback(input: RollbackExchangeInput, opts: RunOptions = {}) {
-    return this.run(rollbackExchange, input, opts, { summary: `Roll back exchange ${input.releaseName} in ${input.namespace} to revision ${input.revision}` });
+    return this.run(rollbackExchange, input, opts, { summary: `Roll back exchange ${input.releaseName} in ${input.namespace} to revision ${input.revision}`, orgIds: opts.orgIds });
   }
 
-  preview(input: PreviewExchangeInput) {
+  preview(input: PreviewExchangeInput, orgIds?: string[]) {
     const what = input.mode === 'install' ? 'deploy' : 'update';
-    return this.read(previewExchange, `preview-${input.systemId}-${randomUUID()}`, input, 'preview', `Preview of the ${what} of ${input.releaseName} in ${input.namespace} (dry run)`);
+    return this.read(previewExchange, `preview-${input.systemId}-${randomUUID()}`, input, 'preview', `Preview of the ${what} of ${input.releaseName} in ${input.namespace} (dry run)`, orgIds);
   }
 
-  async revisions(input: ReleaseRef & { systemId: string }): Promise<ReadOutcome<ExchangeRevisions>> {
-    const read = await this.read(exchangeRevisions, `revisions-${input.systemId}-${randomUUID()}`, input, 'revisions', `Revisions of ${input.releaseName} in ${input.namespace}`);
+  /** Running workflows of the org (every operation kind counts: they all take worker slots). */
+  async runningFor(org: string): Promise<number> {
+    const query = `ExecutionStatus = "Running" AND OrgIds = ${JSON.stringify(org)}`;
+    return (await this.client.workflow.count(query)).count;
+  }
+
+  async revisions(input: ReleaseRef & { systemId: string }, orgIds?: string[]): Promise<ReadOutcome<ExchangeRevisions>> {
+    const read = await this.read(exchangeRevisions, `revisions-${input.systemId}-${randomUUID()}`, input, 'revisions', `Revisions of ${input.releaseName} in ${input.namespace}`, orgIds);
     if (read.ok === false) return read;
     const origins = await revisionOrigins(this.client, input.systemId).catch(() => []);
     const revisions = read.result.revisions.map((r) => ({ ...r, madeBy: originOf(r, origins) }));
@@ -73,6 +79,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
     input: Parameters<W>[0],
     operation: string,
     summary: string,
+    orgIds?: string[],
   ): Promise<ReadOutcome<WorkflowResultType<W>>> {
     const handle = await this.client.workflow.start(workflow, {
       taskQueue: this.taskQueue,
@@ -84,6 +91,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
         { key: SearchAttr.exchangeId, value: input.systemId },
         { key: SearchAttr.releaseName, value: input.releaseName },
         { key: SearchAttr.operation, value: operation },
+        ...(orgIds?.length ? [{ key: SearchAttr.orgIds, value: orgIds }] : []),
       ],
       workflowExecutionTimeout: READ_TIMEOUT,
     });
@@ -100,7 +108,7 @@ export class TemporalExchangeOperations implements ExchangeOperations {
   }
 
   async remove(input: RemoveExchangeInput, opts: RunOptions = {}) {
-    const ui = { summary: `Remove exchange ${input.releaseName} from ${input.namespace}` };
+    const ui = { summary: `Remove exchange ${input.releaseName} from ${input.namespace}`, orgIds: opts.orgIds };
     const first = await this.run(removeExchange, input, opts, ui);
     if (first.ok !== false || first.type !== 'OperationInProgress') return first;
     // a DELETE wins over a deploy or update in flight: cancel it (its saga undoes what it did), then remove

@@ -61,6 +61,8 @@ export interface ExchangeRevisions extends Omit<ExchangeRevisionsResult, 'revisi
 export interface RunOptions {
   /** How long to wait for the result; 0 = answer as soon as the workflow started. Default: until it ends. */
   waitMs?: number;
+  /** The exchange's orgs, as a search attribute: the per-org limit counts running operations by it. */
+  orgIds?: string[];
 }
 
 export type OperationState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
@@ -99,9 +101,11 @@ export interface ExchangeOperations {
   /** An operation by its id (the run id), or the exchange's latest when operationId is omitted; null if none. */
   status(systemId: string, operationId?: string): Promise<OperationStatus | null>;
   /** What a deploy (mode install) or update (mode upgrade) would do; runs beside the exchange's lock, changes nothing. */
-  preview(input: PreviewExchangeInput): Promise<ReadOutcome<PreviewExchangeResult>>;
+  preview(input: PreviewExchangeInput, orgIds?: string[]): Promise<ReadOutcome<PreviewExchangeResult>>;
   /** The release's helm revisions (read in the cluster by the worker), each with the operation that made it. */
-  revisions(input: ReleaseRef & { systemId: string }): Promise<ReadOutcome<ExchangeRevisions>>;
+  revisions(input: ReleaseRef & { systemId: string }, orgIds?: string[]): Promise<ReadOutcome<ExchangeRevisions>>;
   /** helm rollback to an earlier revision, under the exchange's lock like update. */
   rollback(input: RollbackExchangeInput, opts?: RunOptions): Promise<Outcome<RollbackExchangeResult>>;
+  /** Operations running for an org, from Temporal's visibility (the same answer on every API replica). */
+  runningFor?(org: string): Promise<number>;
 }

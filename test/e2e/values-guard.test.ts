@@ -47,8 +47,12 @@ describe('helm_values the chart or the operator refuses', () => {
   });
 
   it.each([
-    [{ extraResources: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', roleRef: { name: 'cluster-admin' } }] }, 'extraResources', 'no-extra-resources'],
-    [{ namespaceOverride: 'kube-system' }, 'namespaceOverride', 'no-namespace-override'],
+    [{ extraResources: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', roleRef: { name: 'cluster-admin' } }] }, 'extraResources', 'allowed'],
+    [{ namespaceOverride: 'kube-system' }, 'namespaceOverride', 'allowed'],
+    [{ 'config.merge': { $tplYaml: 'a: &a [x,x]\nb: [*a,*a]' } }, 'config.merge.$tplYaml', 'templateKeys'],
+    [{ 'container.merge': { $tplYaml: 'securityContext:\n  privileged: true' } }, 'container.merge.$tplYaml', 'templateKeys'],
+    [{ 'container.image.tag': '2.14\nsecurityContext: {privileged: true}' }, 'container.image.tag', 'controlCharacters'],
+    [{ 'podTemplate.merge.spec.serviceAccountName': 'default' }, 'podTemplate.merge.spec.serviceAccountName', 'no-pod-security-changes'],
     [{ 'podTemplate.merge.spec.hostNetwork': true }, 'podTemplate.merge.spec.hostNetwork', 'no-pod-security-changes'],
     [{ 'container.merge.securityContext.privileged': true }, 'container.merge.securityContext.privileged', 'no-pod-security-changes'],
     [{ 'container.image.repository': 'attacker/nats' }, 'container.image.repository', 'no-image-source-change'],
@@ -60,11 +64,11 @@ describe('helm_values the chart or the operator refuses', () => {
     expect(r.data.error).toContain(`${key} (rule ${rule}:`);
   });
 
-  it('a key that changes nothing under the values answers 422 naming its switch', async () => {
-    const r = await refused({ 'config.cluster.replicas': 5 });
+  it('a request that sets a key under a section and switches that section off answers 422 naming both', async () => {
+    const r = await refused({ 'config.websocket.enabled': false, 'config.websocket.port': 8080 });
     expect(r.status).toBe(422);
-    expect(r.data).toMatchObject({ error_type: 'IneffectiveOverride' });
-    expect(r.data.error).toContain('config.cluster.replicas has no effect while config.cluster.enabled is false');
+    expect(r.data).toMatchObject({ error_type: 'ContradictoryValues' });
+    expect(r.data.error).toContain('config.websocket.port needs config.websocket.enabled, which the same request sets to false');
   });
 
   it('callers can read the schema and the policy', async () => {
@@ -73,7 +77,8 @@ describe('helm_values the chart or the operator refuses', () => {
     expect(schema.data.properties.config.properties.cluster.properties.replicas).toMatchObject({ type: 'integer', minimum: 1 });
     const policy = await http.get(`${stack.baseUrl}/chart/values-policy`);
     expect(policy.data).toMatchObject({ chart_version: '2.14.2', templateStrings: 'deny' });
-    expect(policy.data.rules.map((r: { name: string }) => r.name)).toContain('no-extra-resources');
+    expect(policy.data.rules.map((r: { name: string }) => r.name)).toContain('no-pod-security-changes');
+    expect(policy.data.allowed).toContain('config/**');
   });
 
   it('POST …/cancel stops a running deploy (its saga uninstalls) and leaves nothing; with nothing running it answers 409', async () => {

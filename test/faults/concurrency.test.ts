@@ -2,6 +2,8 @@
 // synchronous. No answer may be a 5xx, every clash is a 409, and at the end each exchange is either a release with
 // one record or neither. `npm test`: 60 over 6 exchanges, 8 in flight; FAULTS_FULL=1: 200 over 20, 16 in flight.
 import { exchangeSystemId } from '../../src/api/exchange-routes.js';
+import { clusterFingerprint } from '../../src/api/cluster-fingerprint.js';
+import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../src/domain/kubeconfig.js';
 import { uniqueName } from '../support/env.js';
 import { deployBody, expectNoOrphans, FULL, http, loadKubeconfig, targetBody, withCaseDir, withStack } from './harness.js';
 import { faultCase } from './report.js';
@@ -9,7 +11,6 @@ import { faultCase } from './report.js';
 const EXCHANGES = FULL ? 20 : 6;
 const OPERATIONS = FULL ? 200 : 60;
 const IN_FLIGHT = FULL ? 16 : 8;
-const CLUSTER_ID = 'fault-cluster';
 
 /** mulberry32: a small seeded generator, so a failing mix can be replayed with FAULTS_SEED. */
 function random(seed: number): () => number {
@@ -43,7 +44,8 @@ describe('mixed concurrent mutations', () => {
           const exchanges = Array.from({ length: EXCHANGES }, (_, i) => {
             const namespace = namespaces[i % namespaces.length]!;
             const release = uniqueName(`f-mix${i}`);
-            return { release, namespace, systemId: exchangeSystemId(CLUSTER_ID, namespace, release) };
+            const fingerprint = clusterFingerprint(resolveKubeconfig(kubeconfig, { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] }).minimal);
+            return { release, namespace, systemId: exchangeSystemId(fingerprint, namespace, release) };
           });
           const plan = Array.from({ length: OPERATIONS }, (_, i) => {
             const r = rnd();

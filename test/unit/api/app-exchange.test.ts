@@ -3,7 +3,7 @@ import request from 'supertest';
 import { resolveKubeconfig } from '../../../src/domain/kubeconfig.js';
 import type { OperationFailure } from '../../../src/temporal/exchange-operations.js';
 import { FailureType, type DeployExchangeInput } from '../../../workflows/shared.js';
-import { multiContextKubeconfig } from '../fixtures/kubeconfig.js';
+import { kubeconfigWithCluster, multiContextKubeconfig } from '../fixtures/kubeconfig.js';
 import { bodyOf, failure, removeBody, seedBody, setup, SYSTEM_ID, SYSTEM_ID_NATS, TEMPORAL_UI, updateBody, UUID_RE } from './app-setup.js';
 
 describe('POST /exchange', () => {
@@ -30,14 +30,17 @@ describe('POST /exchange', () => {
     expect(input).toMatchObject({ releaseName: 'r', namespace: 'communication', orgIds: ['org1', 'org2'], clusterId: 'cluster-1', name: 'Exchange R', metadata: { tier: 'gold' } });
   });
 
-  it('one release on one cluster always gets the same system id; another release or cluster a different one', async () => {
+  it('one release on one cluster always gets the same system id; another release or cluster a different one; the cluster_id label does not count', async () => {
     const { app, ops } = setup();
     await request(app).post('/exchange').send(seedBody()).expect(200);
     await request(app).post('/exchange').send(seedBody()).expect(200);
-    await request(app).post('/exchange').send({ ...seedBody(), release_name: 'r2' }).expect(200);
+    // the label is the caller's word: the id follows the cluster itself (its fingerprint), so a label cannot squat
     await request(app).post('/exchange').send({ ...seedBody(), cluster_id: 'cluster-2' }).expect(200);
+    await request(app).post('/exchange').send({ ...seedBody(), release_name: 'r2' }).expect(200);
+    await request(app).post('/exchange').send({ ...seedBody(), kubeconfig: kubeconfigWithCluster({ server: 'https://other-cluster.example:6443' }) }).expect(200);
     const ids = ops.deployCalls.map((c) => c.systemId);
     expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).toBe(ids[0]);
     expect(new Set(ids).size).toBe(3);
   });
 

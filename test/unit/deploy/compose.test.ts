@@ -150,6 +150,12 @@ describe('docker-compose.yml', () => {
     expect(serviceEnv(service('worker')).REGISTRY_TOKEN).toMatch(required);
   });
 
+  it('api and worker connect only to the clusters the operator names: compose refuses to start without an allow-list', () => {
+    const required = /^\$\{KUBE_SERVER_ALLOWLIST:\?[^}]*\}$/;
+    expect(serviceEnv(service('api')).KUBE_SERVER_ALLOWLIST).toMatch(required);
+    expect(serviceEnv(service('worker')).KUBE_SERVER_ALLOWLIST).toMatch(required);
+  });
+
   it("lets the Web UI's browser origin call the api's codec (CORS)", () => {
     const api = serviceEnv(service('api'));
     const origins = (api.CODEC_CORS_ORIGINS ?? configDefaults.CODEC_CORS_ORIGINS).split(',').map((o) => o.trim());

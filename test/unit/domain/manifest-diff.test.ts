@@ -55,6 +55,15 @@ describe('canonicalJson and digestOf', () => {
 });
 
 describe('parseManifest', () => {
+  it('refuses YAML aliases (a billion-laughs manifest from a cluster) without walking them', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    const bomb = `kind: ConfigMap\nmetadata: {name: c}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n`;
+    const started = Date.now();
+    expect(() => parseManifest(bomb)).toThrow(/YAML aliases/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('reads every document in order, named by kind and name, skipping empty documents and comments', () => {
     const objects = parseManifest(`---\n# nothing here\n${MANIFEST}\n---\n`);
     expect(objects.map((o) => `${o.apiVersion} ${o.kind}/${o.name}`)).toEqual(['policy/v1 PodDisruptionBudget/ex-nats', 'v1 ConfigMap/ex-nats-config', 'apps/v1 StatefulSet/ex-nats']);

@@ -110,6 +110,11 @@ describe('the allow-list', () => {
     expect(() => validateAllowlist([entry])).not.toThrow();
   });
 
+  it('production requires an allow-list', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` })).toThrow(/KUBE_SERVER_ALLOWLIST is required when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, KUBE_SERVER_ALLOWLIST: '*.corp.example' }).kubeconfigPolicy.serverAllowlist).toEqual(['*.corp.example']);
+  });
+
   it('loadConfig stops with a clear error on a bad entry, and passes a good list to the policy', () => {
     expect(() => loadConfig({ KUBE_SERVER_ALLOWLIST: '127.0.0.1, 10.0.0.0/' })).toThrow(/KUBE_SERVER_ALLOWLIST entry '10\.0\.0\.0\/' is not a valid hostname/);
     expect(loadConfig({ KUBE_SERVER_ALLOWLIST: '127.0.0.1, *.corp.example' }).kubeconfigPolicy.serverAllowlist).toEqual(['127.0.0.1', '*.corp.example']);
