@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { layerRules } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/chart/**', '**/*.cjs', '.run/**'] },
@@ -24,6 +25,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // the layers (eslint.layers.js): API ↛ activities, domain ↛ processes and I/O, registry ↛ API
+  ...layerRules(),
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no side-effect modules.
     files: ['workflows/**/*.ts'],
@@ -33,7 +36,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net'], message: 'No Node built-ins in workflow code.' },
-            { group: ['../activities/*', '../src/*'], allowTypeImports: true, message: 'Workflows import activities and services as types only.' },
+            { group: ['../activities/*', '../src/api/*', '../src/temporal/*', '../src/registry/*', '../src/main/*', '../src/*.js'], allowTypeImports: true, message: 'Workflows import activities and services as types only (the pure src/domain is fine).' },
           ],
         },
       ],

@@ -18,12 +18,12 @@ export interface HelmSettings {
   historyMax: number;
   /** HELM_CACHE_HOME / HELM_CONFIG_HOME / HELM_DATA_HOME etc. */
   env?: Record<string, string>;
-  /** Resource limits of every helm process (prlimit): address space and CPU seconds. */
+  /** Resource limits of every helm process (prlimit): data segment (heap) and CPU seconds. */
   limits?: HelmLimits;
 }
 
 export interface HelmLimits {
-  addressSpaceBytes: number;
+  memoryBytes: number;
   cpuSeconds: number;
 }
 

@@ -14,8 +14,8 @@ export interface HelmRunnerOptions {
   helmBin: string;
   /** Extra environment (e.g. HELM_CACHE_HOME) on top of the minimal one helm gets (see helmEnvironment). */
   env?: Record<string, string>;
-  /** prlimit limits for this helm process (address space, CPU seconds); none when unset or prlimit is missing. */
-  limits?: { addressSpaceBytes: number; cpuSeconds: number };
+  /** prlimit limits for this helm process (data segment, CPU seconds); none when unset or prlimit is missing. */
+  limits?: { memoryBytes: number; cpuSeconds: number };
   heartbeat?: (details: unknown) => void;
   heartbeatIntervalMs?: number;
   signal?: AbortSignal;
@@ -87,7 +87,7 @@ async function findPrlimit(): Promise<string | undefined> {
 /** The command line: helm under prlimit's limits (when set), under setpriv's parent-death signal (when found). */
 export function helmCommand(helmBin: string, args: string[], tools: { setpriv?: string; prlimit?: string }, limits?: HelmRunnerOptions['limits']): [string, string[]] {
   let cmd = [helmBin, ...args];
-  if (limits && tools.prlimit) cmd = [tools.prlimit, `--as=${limits.addressSpaceBytes}`, `--cpu=${limits.cpuSeconds}`, '--', ...cmd];
+  if (limits && tools.prlimit) cmd = [tools.prlimit, `--data=${limits.memoryBytes}`, `--cpu=${limits.cpuSeconds}`, '--', ...cmd];
   if (tools.setpriv) cmd = [tools.setpriv, '--pdeathsig', 'KILL', '--', ...cmd];
   return [cmd[0]!, cmd.slice(1)];
 }
@@ -197,7 +197,7 @@ export async function runHelm(args: string[], o: HelmRunnerOptions): Promise<Hel
       if (o.limits && overLimit(result.signal, stderr)) {
         o.onFinished?.(verb, 'error', seconds);
         const message =
-          `helm ${verb} was stopped by its resource limits (address space ${Math.round(o.limits.addressSpaceBytes / 1048576)} MiB, ` +
+          `helm ${verb} was stopped by its resource limits (memory ${Math.round(o.limits.memoryBytes / 1048576)} MiB, ` +
           `${o.limits.cpuSeconds} CPU seconds): the values or the chart ask for more than a release may take`;
         throw ApplicationFailure.create({ message, type: FailureType.helmRejected, nonRetryable: true });
       }

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { ANONYMOUS_ADMIN, ROLES, type Principal } from './access.js';
-import { sendError } from './errors.js';
+import { ANONYMOUS_ADMIN, ROLES, type Principal } from '../http/access.js';
+import { sendError } from '../http/errors.js';
 
 export function sha256(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();

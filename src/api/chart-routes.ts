@@ -2,8 +2,8 @@
 // document every POST/PUT is validated against) and the operator's values policy.
 import { z } from 'zod';
 import type { ValuesGuard } from '../domain/values-guard.js';
-import { DocumentedRouter, errors, json, reply } from './documented-router.js';
-import { sendError } from './errors.js';
+import { DocumentedRouter, errors, json, reply } from '../http/documented-router.js';
+import { sendError } from '../http/errors.js';
 
 /** A JSON object documented as just that: its shape is the chart's or the operator's, not the API's. */
 const JsonObject = z.record(z.string(), z.unknown()).openapi({ type: 'object' });

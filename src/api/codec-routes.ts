@@ -6,9 +6,9 @@ import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { CAN, isAdmin, principalOf, requireRole } from './access.js';
-import { DocumentedRouter, errors, json, reply } from './documented-router.js';
-import { sendError } from './errors.js';
+import { CAN, isAdmin, principalOf, requireRole } from '../http/access.js';
+import { DocumentedRouter, errors, json, reply } from '../http/documented-router.js';
+import { sendError } from '../http/errors.js';
 import { redactCredentials, REDACTED } from './redact.js';
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').meta({ contentEncoding: 'base64' });

@@ -3,8 +3,8 @@
 // nobody what exists.
 import type { BackboneFilter, BackboneRecord, Page, PageRequest } from '../registry/types.js';
 import type { OperationStatus } from '../temporal/exchange-operations.js';
-import { canSeeOrgs, isAdmin, type Principal } from './access.js';
-import { HttpError } from './errors.js';
+import { canSeeOrgs, isAdmin, type Principal } from '../http/access.js';
+import { HttpError } from '../http/errors.js';
 
 /** Where exchanges are looked up: the registry store served here, or an external registry through its client. */
 export interface ExchangeDirectory {

@@ -1,10 +1,10 @@
 // The read side of /exchange (the list, one exchange, one operation) and the cancel of a running operation,
 // declared on the router exchange-routes.ts builds, with the same ownership checks.
 import { z } from 'zod';
-import { CAN, principalOf, requireRole } from './access.js';
+import { CAN, principalOf, requireRole } from '../http/access.js';
 import { clusterFingerprint } from './cluster-fingerprint.js';
-import { errors, json, MUTATION_ERRORS, READ_ERRORS, reply, type DocumentedRouter } from './documented-router.js';
-import { HttpError } from './errors.js';
+import { errors, json, MUTATION_ERRORS, READ_ERRORS, reply, type DocumentedRouter } from '../http/documented-router.js';
+import { HttpError } from '../http/errors.js';
 import { notFound } from './exchange-access.js';
 import type { ExchangeKit } from './exchange-kit.js';
 import { Backbone, BackboneList, uuid } from './responses.js';

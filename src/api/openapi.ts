@@ -5,7 +5,7 @@ import type { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { DocumentedRouter, ERROR_RESPONSES, type DocumentedRoute, type JsonBody } from './documented-router.js';
+import { DocumentedRouter, ERROR_RESPONSES, type DocumentedRoute, type JsonBody } from '../http/documented-router.js';
 import { uuid } from './responses.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;

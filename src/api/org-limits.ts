@@ -5,7 +5,7 @@
 // larger of the two decides.
 import type { Response } from 'express';
 import type { Outcome } from '../temporal/exchange-operations.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../http/errors.js';
 
 export class OrgLimiter {
   private readonly inFlight = new Map<string, number>();

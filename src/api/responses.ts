@@ -1,8 +1,7 @@
 // Answers more than one router sends: registry records (the registry's own routes and GET /exchange) and the
 // 202 of an operation still running (every mutation of /exchange).
 import { z } from 'zod';
-import { json } from './documented-router.js';
-import { backboneRecordSchema } from '../registry/schema.js';
+import { json } from '../http/documented-router.js';
 
 export const uuid = z.uuid();
 
@@ -38,17 +37,8 @@ export const workflowFields = {
   workflow_url: z.string().meta({ description: 'The workflow in the Temporal Web UI.' }),
 };
 
-export const Backbone = backboneRecordSchema
-  .extend({ created_at: z.string().meta({ format: 'date-time', description: 'Assigned by the registry.' }) })
-  .openapi('Backbone');
-
-export const BackboneList = z
-  .object({
-    success: z.literal(true),
-    items: z.array(Backbone),
-    next_cursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page.' }),
-  })
-  .openapi('BackboneList');
+// the registry's own answers, shown by GET /exchange too
+export { Backbone, BackboneList } from '../registry/responses.js';
 
 export const OperationAccepted = z
   .object({

@@ -6,9 +6,9 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { PreviewExchangeInput } from '../../workflows/shared.js';
-import { CAN, principalOf, requireRole } from './access.js';
+import { CAN, principalOf, requireRole } from '../http/access.js';
 import { clusterFingerprint } from './cluster-fingerprint.js';
-import { errors, json, MUTATION_ERRORS, reply, type DocumentedRouter } from './documented-router.js';
+import { errors, json, MUTATION_ERRORS, reply, type DocumentedRouter } from '../http/documented-router.js';
 import type { ExchangeKit } from './exchange-kit.js';
 import { redactCredentials } from './redact.js';
 import { accepted, impliedAnswer, impliedFields, preferHeader, uuid, workflowFields } from './responses.js';

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { toFieldIssues } from '../domain/field-issues.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../http/errors.js';
 
 /** Parses one part of the request with its schema; a failure becomes a 400 naming every bad field. */
 export function parsePart<S extends z.ZodType>(schema: S, req: Request, part: 'body' | 'params' | 'query'): z.output<S> {

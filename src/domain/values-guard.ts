@@ -2,12 +2,10 @@
 // with the release's deployed values: the operator's policy (which keys a caller may set, over the request's and
 // the retained values), the chart rules (switches a key needs, implied; contradictions refused) and the chart's
 // schema (over the merged values: base + retained + new).
-import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
-import { deepMerge, isPlainObject, type Values } from './values.js';
+import { deepMerge, type Values } from './values.js';
 import { impliedSwitches, withImplied, type ImpliedSwitch } from './chart-rules.js';
-import { loadValuesPolicy, type PolicyViolation, type ValuesPolicy } from './values-policy.js';
-import { loadValuesSchema, type ValuesIssue, type ValuesSchema } from './values-schema.js';
+import type { PolicyViolation, ValuesPolicy } from './values-policy.js';
+import type { ValuesIssue, ValuesSchema } from './values-schema.js';
 
 export interface ValuesGuard {
   base: Values;
@@ -26,25 +24,6 @@ export interface ValuesRefusal {
 export interface ResolvedValues {
   values: Values;
   implied: ImpliedSwitch[];
-}
-
-export interface ValuesGuardSettings {
-  baseValuesPath: string;
-  chartVersion: string;
-  schemaDir: string;
-  /** VALUES_SCHEMA=off: deploy without a schema (for a chart version the project has none for). */
-  schemaOptOut: boolean;
-  policyPath: string;
-}
-
-/** Loads and cross-checks everything at start: a base values file that fails the schema stops the process. */
-export function createValuesGuard(s: ValuesGuardSettings): ValuesGuard {
-  const loaded = yaml.load(readFileSync(s.baseValuesPath, 'utf8'));
-  const base = isPlainObject(loaded) ? loaded : {};
-  const schema = loadValuesSchema(s.schemaDir, s.chartVersion, { optOut: s.schemaOptOut });
-  const baseIssues = schema?.check(base) ?? [];
-  if (baseIssues.length) throw new Error(`base values ${s.baseValuesPath} fail the chart schema: ${baseIssues.map((i) => `${i.path} ${i.reason}`).join('; ')}`);
-  return { base, schema, policy: loadValuesPolicy(s.policyPath) };
 }
 
 /**

@@ -11,7 +11,6 @@
 //     rules evaluated first, to carve dangerous corners out of an allowed area, or allow rules that pass a key).
 // An allow-list rather than a growing deny-list: the chart exposes `merge`/`patch` hooks on every object, so a
 // deny-list has to foresee every path to the pod spec; an allow-list only has to name what tenants need.
-import { readFileSync } from 'node:fs';
 import picomatch from 'picomatch';
 import yaml from 'js-yaml';
 import { z } from 'zod';
@@ -148,8 +147,4 @@ export function parseValuesPolicy(text: string, source: string): ValuesPolicy {
     }
   }
   return new ValuesPolicy(parsed.data);
-}
-
-export function loadValuesPolicy(path: string): ValuesPolicy {
-  return parseValuesPolicy(readFileSync(path, 'utf8'), path);
 }

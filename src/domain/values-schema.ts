@@ -1,8 +1,6 @@
 // The project's JSON Schema for the chart's values (chart/nats-<version>.values.schema.json), checked with ajv.
 // Every POST/PUT's merged values pass through it before a workflow starts: unknown keys and wrong types answer
 // 400 naming the key path, with the nearest known key for a typo.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 
@@ -62,21 +60,4 @@ function collectPaths(schema: unknown, prefix: string[]): string[] {
   const props = (schema as { properties?: Record<string, unknown> }).properties;
   if (!props) return [];
   return Object.entries(props).flatMap(([k, v]) => [[...prefix, k].join('.'), ...collectPaths(v, [...prefix, k])]);
-}
-
-export class ValuesSchemaMissing extends Error {}
-
-/**
- * The schema for a chart version from `dir`, or null when the operator opted out. A version without a schema
- * file stops the process unless opted out: unvalidated values are how typos deploy "successfully".
- */
-export function loadValuesSchema(dir: string, chartVersion: string, opts: { optOut?: boolean } = {}): ValuesSchema | null {
-  const file = join(dir, `nats-${chartVersion}.values.schema.json`);
-  if (!existsSync(file)) {
-    if (opts.optOut) return null;
-    throw new ValuesSchemaMissing(
-      `no values schema for nats chart ${chartVersion} (${file}); generate one with scripts/values-schema.ts, or set VALUES_SCHEMA=off to deploy without validation`,
-    );
-  }
-  return new ValuesSchema(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, chartVersion);
 }

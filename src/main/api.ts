@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { createValuesGuard } from '../domain/values-guard.js';
+import { createValuesGuard } from '../values-loaders.js';
 import { createMetrics } from '../metrics.js';
 import { createLogger } from '../logger.js';
 import { BackboneDBClient } from '../registry/client.js';

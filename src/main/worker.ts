@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { removeStaleKubeconfigDirs } from '../../activities/kubeconfig-file.js';
 import { findSetpriv } from '../../activities/helm-runner.js';
 import { loadConfig } from '../config.js';
-import { createValuesGuard } from '../domain/values-guard.js';
+import { createValuesGuard } from '../values-loaders.js';
 import { createLogger } from '../logger.js';
 import { activityMetricsInterceptor, createMetrics, startMetricsServer } from '../metrics.js';
 import { BackboneDBClient } from '../registry/client.js';

@@ -20,7 +20,7 @@ import { withTimeout } from '../timeout.js';
 import { failureOutcome, OPERATION_BY_TYPE, STATE_BY_STATUS } from './operation-outcomes.js';
 import type { CancelOutcome, ExchangeOperations, ExchangeRevisions, OperationPending, OperationStatus, Outcome, ReadOutcome, RunOptions } from './operation-types.js';
 import { originOf, revisionOrigins } from './revision-origins.js';
-export { statusForFailure } from '../domain/failures.js';
+export { statusForFailure } from './failure-status.js';
 export type * from './operation-types.js';
 export { originOf } from './revision-origins.js';
 

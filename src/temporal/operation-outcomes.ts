@@ -1,8 +1,8 @@
 // A finished workflow as the API reports it: the run's state, and its final failure as status, type, message and
-// the step it failed at (the failure taxonomy's HTTP mapping is src/domain/failures.ts).
+// the step it failed at (the failure taxonomy's HTTP mapping is failure-status.ts).
 import { ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { statusForFailure } from '../domain/failures.js';
+import { statusForFailure } from './failure-status.js';
 import type { OperationFailure, OperationState } from './operation-types.js';
 
 /** The operation each mutating workflow type stands for. */

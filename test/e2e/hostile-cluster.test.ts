@@ -148,7 +148,7 @@ describe('a hostile tenant cluster', () => {
         send: () => http.put(`${stack.baseUrl}/exchange/${r.data.system_id as string}?dry_run=true`, { ...targetBody(release, namespace), kubeconfig, helm_values: { 'config.monitor.port': 9000 } }),
         status: 422,
         // refused by the worker's manifest reader, or — as happens with helm 4.3.1, which reads the record first and
-        // expands the aliases — helm dies at its address-space limit and the worker says so
+        // expands the aliases — helm dies at its memory limit and the worker says so
         error: /YAML aliases|stopped by its resource limits/,
       },
       {

@@ -123,10 +123,11 @@ describe('the official nats chart on a cluster whose pods run', () => {
     expect(values).toMatchObject({ promExporter: { enabled: true }, config: { jetstream: { enabled: false } } });
     expect((await statefulSet(namespace, release)).spec.template.spec.containers.map((c) => c.name).sort()).toEqual(['nats', 'prom-exporter', 'reloader']);
 
-    // an override that changes nothing while its section is off is refused, naming the switch
-    const noop = await put(systemId, release, namespace, { 'config.cluster.replicas': 5 });
-    expect(noop.status).toBe(422);
-    expect(noop.data.error).toContain('config.cluster.replicas has no effect while config.cluster.enabled is false');
+    // a request that switches a section off and sets a key in it is contradictory: refused before anything runs, naming both
+    const contradictory = await put(systemId, release, namespace, { 'config.websocket.enabled': false, 'config.websocket.port': 8080 });
+    expect(contradictory.status).toBe(422);
+    expect(contradictory.data).toMatchObject({ error_type: 'ContradictoryValues' });
+    expect(contradictory.data.error).toContain('config.websocket.port needs config.websocket.enabled');
     expect((await helmHistory(release, namespace)).length).toBe(2);
     expect((await del(systemId, release, namespace)).status).toBe(200);
   });

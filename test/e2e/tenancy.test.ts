@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../src/domain/kubeconfig.js';
 import { sha256, type PrincipalConfig } from '../../src/api/auth.js';
-import type { Role } from '../../src/api/access.js';
+import type { Role } from '../../src/http/access.js';
 import { clusterFingerprint } from '../../src/api/cluster-fingerprint.js';
 import { helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
 import { uniqueName } from '../support/env.js';

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { createValuesGuard, type ValuesGuard } from '../../src/domain/values-guard.js';
+import type { ValuesGuard } from '../../src/domain/values-guard.js';
+import { createValuesGuard } from '../../src/values-loaders.js';
 
 // The workflow and e2e tiers run against servers that scripts/test.sh starts. Missing settings are an error,
 // never a skip: a suite that silently skips its real tier proves nothing.

@@ -158,7 +158,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           wait: helmWait === 'none' ? undefined : (helmWait ?? 'watcher'),
           historyMax: 10,
           // as the worker runs it by default (HELM_MEMORY_LIMIT_MB, HELM_CPU_LIMIT_SECONDS)
-          limits: { addressSpaceBytes: 2048 * 1024 * 1024, cpuSeconds: 120 },
+          limits: { memoryBytes: 1024 * 1024 * 1024, cpuSeconds: 120 },
         },
         kubeconfigPolicy: { ...DEFAULT_KUBECONFIG_POLICY, serverAllowlist: ['127.0.0.1'] },
         registry: new BackboneDBClient({ baseUrl: url, token: opts.registryToken ?? opts.apiTokens?.[0], retries: 0 }),

@@ -33,6 +33,7 @@ describe('deployExchange', () => {
       namespace: 'communication',
       publicUrl: 'https://cluster.example/nats/nats-fast',
       revision: 1,
+      implied: [],
     });
     expect(env.mocks.names(workflowId)).toEqual(['helmInstallExchange', 'registerBackbone']);
     const [install, register] = env.mocks.callsOf(workflowId);

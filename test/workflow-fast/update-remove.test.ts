@@ -36,7 +36,7 @@ describe('updateExchange and removeExchange', () => {
   describe('updateExchange', () => {
     it('upgrades (never installs) with the new overrides and answers the revision', async () => {
       const { handle, input, calls } = await update('update-ok');
-      expect(await handle.result()).toEqual({ systemId: input.systemId, releaseName: 'nats-fast', namespace: 'communication', revision: 2 });
+      expect(await handle.result()).toEqual({ systemId: input.systemId, releaseName: 'nats-fast', namespace: 'communication', revision: 2, implied: [] });
       expect(calls().map((c) => [c.name, c.input])).toEqual([
         ['helmUpgrade', { release: { kubeconfig: input.kubeconfig, releaseName: 'nats-fast', namespace: 'communication' }, helmValues: input.helmValues }],
       ]);

@@ -2,7 +2,7 @@
 import express from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
-import { API_WORDING, errorHandler, HttpError, ValidationError, type ErrorWording } from '../../../src/api/errors.js';
+import { API_WORDING, errorHandler, HttpError, ValidationError, type ErrorWording } from '../../../src/http/errors.js';
 import { BackboneConflictError, BackboneInvalidCursorError, BackboneStoreUnavailableError } from '../../../src/registry/types.js';
 
 /** An app whose one route throws `err` (after parsing a JSON body), answered by errorHandler with `wording`. */

@@ -1,17 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import express from 'express';
 import request from 'supertest';
-import { DEFAULT_KUBECONFIG_POLICY } from '../../../src/domain/kubeconfig.js';
 import type { ValuesGuard } from '../../../src/domain/values-guard.js';
-import { createApp, type AppDeps } from '../../../src/api/app.js';
+import type { createApp } from '../../../src/api/app.js';
 import { createChartRouter } from '../../../src/api/chart-routes.js';
 import { buildOpenApiDocument, documentedRoutes, openApiRouter } from '../../../src/api/openapi.js';
-import { createLogger } from '../../../src/logger.js';
-import { createMetrics } from '../../../src/metrics.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';
-import { createCodec } from '../../../src/temporal/data-converter.js';
-import type { ExchangeOperations } from '../../../src/temporal/exchange-operations.js';
+import { documentedApp } from '../../support/served-openapi.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a walk through a generated JSON document
 type Json = Record<string, any>;
@@ -19,19 +14,7 @@ type Json = Record<string, any>;
 const store = new SqliteBackboneStore(':memory:');
 afterAll(() => store.close());
 
-/** An app whose routes are only listed, never called: with `full`, every optional router is mounted. */
-function appWith(full: boolean): ReturnType<typeof createApp> {
-  const deps: AppDeps = {
-    operations: {} as ExchangeOperations,
-    registryStore: store,
-    kubeconfigPolicy: DEFAULT_KUBECONFIG_POLICY,
-    temporalUiUrl: 'http://temporal-ui.local:8233',
-    temporalNamespace: 'default',
-    logger: createLogger('silent', 'test'),
-    codec: { codec: createCodec(`k1:${randomBytes(32).toString('base64')}`), corsOrigins: [] },
-  };
-  return createApp(full ? { ...deps, valuesGuard: {} as ValuesGuard, metrics: createMetrics('api'), publicBaseUrl: 'http://127.0.0.1:9000' } : deps);
-}
+const appWith = (full: boolean) => documentedApp(full, store);
 
 const openApiOf = async (app: ReturnType<typeof createApp>) => (await request(app).get('/openapi.json').expect(200)).body as Json;
 

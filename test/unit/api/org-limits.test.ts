@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { OrgLimiter } from '../../../src/api/org-limits.js';
-import { HttpError } from '../../../src/api/errors.js';
+import { HttpError } from '../../../src/http/errors.js';
 import type { Outcome } from '../../../src/temporal/exchange-operations.js';
 
 const res = () => {

@@ -1,6 +1,6 @@
 // Fakes shared by the app tests: an in-memory exchange directory, operations that record their calls, principals.
 import { sha256, type PrincipalConfig } from '../../../src/api/auth.js';
-import type { Role } from '../../../src/api/access.js';
+import type { Role } from '../../../src/http/access.js';
 import type { ExchangeDirectory } from '../../../src/api/exchange-routes.js';
 import type { ExchangeOperations, ExchangeRevisions, OperationStatus, Outcome, ReadOutcome } from '../../../src/temporal/exchange-operations.js';
 import type { BackboneFilter, BackboneRecord, Page, PageRequest } from '../../../src/registry/types.js';

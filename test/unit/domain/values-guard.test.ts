@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { deepMerge, expandDottedKeys, type Values } from '../../../src/domain/values.js';
-import { loadValuesPolicy, parseValuesPolicy } from '../../../src/domain/values-policy.js';
-import { loadValuesSchema, ValuesSchemaMissing } from '../../../src/domain/values-schema.js';
+import { parseValuesPolicy } from '../../../src/domain/values-policy.js';
+import { loadValuesPolicy, loadValuesSchema, ValuesSchemaMissing } from '../../../src/values-loaders.js';
 
 const schema = loadValuesSchema('chart', '2.14.2')!;
 const policy = loadValuesPolicy('chart/values-policy.yaml');

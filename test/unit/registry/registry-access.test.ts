@@ -3,7 +3,7 @@
 import express from 'express';
 import request from 'supertest';
 import { requireBearer, sha256, TokenVerifier, type PrincipalConfig } from '../../../src/api/auth.js';
-import type { Role } from '../../../src/api/access.js';
+import type { Role } from '../../../src/http/access.js';
 import { createLogger } from '../../../src/logger.js';
 import { createRegistryRouter } from '../../../src/registry/router.js';
 import { SqliteBackboneStore } from '../../../src/registry/sqlite-store.js';

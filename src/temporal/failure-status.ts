@@ -1,6 +1,6 @@
 // The failure taxonomy as callers see it: each ApplicationFailure type a workflow or activity raises maps to one
 // HTTP status. Pure, so the API and its tests share it.
-import { FailureType } from '../../workflows/shared.js';
+import { FailureType } from '../domain/failure-types.js';
 
 const STATUS_BY_TYPE: Record<string, number> = {
   [FailureType.releaseAlreadyExists]: 409,
