@@ -68,46 +68,46 @@ export function helmEnvironment(extra: Record<string, string> = {}, from: NodeJS
   return { ...env, ...extra, HELM_NO_PLUGINS: '1' };
 }
 
-let prlimitLookup: Promise<string | undefined> | undefined;
-
-/** prlimit (util-linux) if it is on PATH; looked up once per process. */
-async function findPrlimit(): Promise<string | undefined> {
-  prlimitLookup ??= (async () => {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      if (!dir) continue;
-      const candidate = join(dir, 'prlimit');
-      const r = await execa(candidate, ['--version'], { reject: false, extendEnv: false, env: {}, stdin: 'ignore', timeout: 5000 });
-      if (r.exitCode === 0) return candidate;
-    }
-    return undefined;
-  })();
-  return prlimitLookup;
-}
-
-/** The command line: helm under prlimit's limits (when set), under setpriv's parent-death signal (when found). */
+/**
+ * The command line: helm under prlimit's limits (when set; the CPU hard limit 10 s above the soft one, so helm gets
+ * SIGXCPU first and the cause can be told), under setpriv's parent-death signal (when found).
+ */
 export function helmCommand(helmBin: string, args: string[], tools: { setpriv?: string; prlimit?: string }, limits?: HelmRunnerOptions['limits']): [string, string[]] {
   let cmd = [helmBin, ...args];
-  if (limits && tools.prlimit) cmd = [tools.prlimit, `--data=${limits.memoryBytes}`, `--cpu=${limits.cpuSeconds}`, '--', ...cmd];
+  if (limits && tools.prlimit) cmd = [tools.prlimit, `--data=${limits.memoryBytes}`, `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 10}`, '--', ...cmd];
   if (tools.setpriv) cmd = [tools.setpriv, '--pdeathsig', 'KILL', '--', ...cmd];
   return [cmd[0]!, cmd.slice(1)];
 }
 
-let setprivLookup: Promise<string | undefined> | undefined;
+const toolLookups = new Map<string, Promise<string | undefined>>();
 
-/** setpriv (util-linux) if it is on PATH and knows --pdeathsig; looked up once per process. */
-export function findSetpriv(): Promise<string | undefined> {
-  setprivLookup ??= (async () => {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      if (!dir) continue;
-      const candidate = join(dir, 'setpriv');
-      if (!(await access(candidate, constants.X_OK).then(() => true, () => false))) continue;
-      const help = await execa(candidate, ['--help'], { reject: false, extendEnv: false, env: {}, stdin: 'ignore', timeout: 5000 });
-      return String(help.stdout ?? '').includes('--pdeathsig') ? candidate : undefined;
-    }
-    return undefined;
-  })();
-  return setprivLookup;
+/**
+ * The first executable `name` on PATH, if its output for `probe` passes `accepts`; looked up once per process.
+ * Only the first one found is asked (as a shell would run it).
+ */
+function findTool(name: string, probe: string, accepts: (stdout: string) => boolean): Promise<string | undefined> {
+  let found = toolLookups.get(name);
+  if (!found) {
+    found = (async () => {
+      for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+        if (!dir) continue;
+        const candidate = join(dir, name);
+        if (!(await access(candidate, constants.X_OK).then(() => true, () => false))) continue;
+        const r = await execa(candidate, [probe], { reject: false, extendEnv: false, env: {}, stdin: 'ignore', timeout: 5000 });
+        return accepts(String(r.stdout ?? '')) ? candidate : undefined;
+      }
+      return undefined;
+    })();
+    toolLookups.set(name, found);
+  }
+  return found;
 }
+
+/** setpriv (util-linux) if it is on PATH and knows --pdeathsig. */
+export const findSetpriv = (): Promise<string | undefined> => findTool('setpriv', '--help', (out) => out.includes('--pdeathsig'));
+
+/** prlimit (util-linux) if it is on PATH. */
+const findPrlimit = (): Promise<string | undefined> => findTool('prlimit', '--version', (out) => out.includes('prlimit'));
 
 /** Signals helm's whole process group (helm is its leader: spawned detached); a group already gone is fine. */
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -119,9 +119,12 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Whether helm died of its prlimit limits: SIGXCPU/SIGKILL from the CPU limit, or the Go runtime out of memory. */
+/**
+ * Whether helm died of its prlimit limits: SIGXCPU at the CPU soft limit, or the Go runtime out of memory at the
+ * data limit. A SIGKILL is not counted: it comes from elsewhere (an operator, the OOM killer, a dying worker).
+ */
 function overLimit(signal: string | undefined, stderr: string): boolean {
-  if (signal === 'SIGXCPU' || signal === 'SIGKILL') return true;
+  if (signal === 'SIGXCPU' || /SIGXCPU/.test(stderr)) return true;
   return /fatal error: (runtime: )?out of memory|runtime\/cgo: pthread_create failed|cannot allocate memory/.test(stderr);
 }
 

@@ -2,6 +2,7 @@
 // request that cannot work: overrides that change nothing because their section is switched off, changes that
 // Kubernetes refuses on an existing StatefulSet, and the names of the objects a release gets. Pure functions:
 // the API uses them before a workflow starts, the activities again with the release's deployed values.
+import { MAX_VALUES_DEPTH } from './limits.js';
 import { deepEqual, deepMerge, isPlainObject, type Values } from './values.js';
 
 /** Sections the chart's own values.yaml ships with `enabled: false` (chart 2.14.2). */
@@ -43,7 +44,8 @@ export function valueAt(values: unknown, path: readonly string[]): unknown {
 export function leafPaths(values: Values, prefix: string[] = []): string[][] {
   const out: string[][] = [];
   for (const [k, v] of Object.entries(values)) {
-    if (isPlainObject(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, [...prefix, k]));
+    // past the nesting limit a map is one leaf (the values policy refuses it): a hostile depth costs nothing here
+    if (isPlainObject(v) && Object.keys(v).length > 0 && prefix.length < MAX_VALUES_DEPTH) out.push(...leafPaths(v, [...prefix, k]));
     else out.push([...prefix, k]);
   }
   return out;

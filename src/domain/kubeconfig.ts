@@ -2,6 +2,7 @@
 // one context that will be used and refuses what would make the worker run commands or read its own files
 // (pure: the API and the worker both use it). Writing it for helm is activities/kubeconfig-file.ts.
 import yaml from 'js-yaml';
+import { MAX_VALUES_DEPTH } from './limits.js';
 import { urlProblem } from './server-policy.js';
 export { hostAllowed } from './server-policy.js';
 
@@ -52,7 +53,6 @@ function asObject(v: unknown): KubeconfigObject | undefined {
 }
 
 const MAX_NODES = 10_000;
-const MAX_DEPTH = 32;
 /** Longest kubeconfig text, and longest string (certificate data included) or key inside a kubeconfig. */
 export const MAX_KUBECONFIG_TEXT = 256 * 1024;
 export const MAX_KUBECONFIG_STRING = 64 * 1024;
@@ -86,7 +86,7 @@ function sizeProblem(root: unknown): KubeconfigIssue | undefined {
     if (typeof node !== 'object' || node === null) continue;
     if (visited.has(node)) return { path: '', reason: ALIAS_REASON };
     visited.add(node);
-    if (depth >= MAX_DEPTH) return { path: '', reason: `is nested deeper than ${MAX_DEPTH} levels` };
+    if (depth >= MAX_VALUES_DEPTH) return { path: '', reason: `is nested deeper than ${MAX_VALUES_DEPTH} levels` };
     const isArray = Array.isArray(node);
     const keys = isArray ? [] : Object.keys(node);
     seen += isArray ? node.length : keys.length;

@@ -2,6 +2,7 @@
 // kind and name and identified by a digest (sha256 of its canonical JSON), and the difference between two
 // renders (the live release and a dry run). Pure: the preview activity and the unit tests use it.
 import { createHash } from 'node:crypto';
+import { canonicalJson as canonicalJsonOf, CanonicalJsonError } from './canonical-json.js';
 import yaml from 'js-yaml';
 
 export type ObjectBody = Record<string, unknown>;
@@ -40,52 +41,14 @@ export class ManifestError extends Error {
   }
 }
 
-/** Canonical JSON is bounded: YAML aliases could make a small manifest expand without end. */
-const MAX_CANONICAL_CHARS = 32 * 1024 * 1024;
-
-/**
- * JSON with object keys sorted (recursively), no whitespace, array order kept; keys whose value is undefined are
- * left out (as JSON.stringify does). Two objects with the same content give the same text.
- */
+/** Canonical JSON of an object read from a manifest; the bounds' errors are the manifest's. */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  let size = 0;
-  const emit = (s: string) => {
-    size += s.length;
-    if (size > MAX_CANONICAL_CHARS) throw new ManifestError(`an object is larger than ${MAX_CANONICAL_CHARS} characters as JSON`);
-    parts.push(s);
-  };
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 64) throw new ManifestError('an object is nested deeper than 64 levels');
-    if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') {
-      emit(JSON.stringify(typeof v === 'number' && !Number.isFinite(v) ? null : v));
-    } else if (Array.isArray(v)) {
-      emit('[');
-      v.forEach((x, i) => {
-        if (i) emit(',');
-        walk(x === undefined ? null : x, depth + 1);
-      });
-      emit(']');
-    } else if (v instanceof Date) {
-      emit(JSON.stringify(v.toISOString()));
-    } else if (typeof v === 'object') {
-      emit('{');
-      let first = true;
-      for (const k of Object.keys(v).sort()) {
-        const x = (v as Record<string, unknown>)[k];
-        if (x === undefined) continue;
-        if (!first) emit(',');
-        first = false;
-        emit(`${JSON.stringify(k)}:`);
-        walk(x, depth + 1);
-      }
-      emit('}');
-    } else {
-      emit('null');
-    }
-  };
-  walk(value, 0);
-  return parts.join('');
+  try {
+    return canonicalJsonOf(value);
+  } catch (err) {
+    if (err instanceof CanonicalJsonError) throw new ManifestError(err.message);
+    throw err;
+  }
 }
 
 export function digestOf(value: unknown): string {

@@ -15,6 +15,7 @@ import picomatch from 'picomatch';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { leafPaths, valueAt } from './chart-rules.js';
+import { MAX_VALUES_DEPTH } from './limits.js';
 import type { Values } from './values.js';
 
 const RuleSchema = z.object({
@@ -87,6 +88,8 @@ export class ValuesPolicy {
 
   private checkLeaf(path: string[], value: unknown): Omit<PolicyViolation, 'source'> | null {
     const dotted = path.join('.');
+    // values read back from a cluster were never expanded (which bounds a request's nesting): refuse, never skip
+    if (path.length + depthOf(value) > MAX_VALUES_DEPTH) return { path: dotted, rule: 'nesting', reason: `is nested deeper than ${MAX_VALUES_DEPTH} levels` };
     const keys = [...path, ...keysIn(value)];
     if (keys.some((k) => TEMPLATE_KEY.test(k)))
       return { path: dotted, rule: 'templateKeys', reason: 'a key is a template marker ($tplYaml, $tplYamlSpread) or holds template syntax, which the chart would render on the worker' };
@@ -115,9 +118,16 @@ export class ValuesPolicy {
   }
 }
 
-/** Every string in a value, keys of nested maps included (the chart templates both). */
+/** How deep maps and lists nest inside a value (0 for a scalar); stops counting past the limit. */
+function depthOf(v: unknown, depth = 0): number {
+  if (depth > MAX_VALUES_DEPTH || typeof v !== 'object' || v === null) return 0;
+  const children = Array.isArray(v) ? v : Object.values(v);
+  return 1 + children.reduce<number>((m, c) => Math.max(m, depthOf(c, depth + 1)), 0);
+}
+
+/** Every string in a value, keys of nested maps included (the chart templates both); the caller bounded its depth. */
 function stringsIn(v: unknown, depth = 0): string[] {
-  if (depth > 64) return [];
+  if (depth > MAX_VALUES_DEPTH) return [];
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) return v.flatMap((x) => stringsIn(x, depth + 1));
   if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [k, ...stringsIn(x, depth + 1)]);
@@ -126,7 +136,7 @@ function stringsIn(v: unknown, depth = 0): string[] {
 
 /** The keys of every map inside a value (inside lists too). */
 function keysIn(v: unknown, depth = 0): string[] {
-  if (depth > 64) return [];
+  if (depth > MAX_VALUES_DEPTH) return [];
   if (Array.isArray(v)) return v.flatMap((x) => keysIn(x, depth + 1));
   if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [k, ...keysIn(x, depth + 1)]);
   return [];

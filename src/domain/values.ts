@@ -1,6 +1,7 @@
 // Helm value overrides: the API accepts the seed's dotted keys ("config.jetstream.enabled": true) and nested
 // objects. They are expanded here into one nested object that is written to a values file (never `--set`
 // strings), so commas, dots, types and nulls survive exactly.
+import { MAX_VALUES_DEPTH } from './limits.js';
 
 export type Values = Record<string, unknown>;
 
@@ -14,7 +15,6 @@ export class ValuesError extends Error {
   }
 }
 
-const MAX_DEPTH = 32;
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 export function isPlainObject(v: unknown): v is Values {
@@ -46,7 +46,7 @@ export function splitDottedKey(key: string): string[] {
  * Throws ValuesError when two keys disagree (`a: 1` and `a.b: 2`), a segment is empty or unsafe.
  */
 export function expandDottedKeys(input: Values, path: string[] = [], depth = 0): Values {
-  if (depth > MAX_DEPTH) throw new ValuesError(path.join('.'), `nesting deeper than ${MAX_DEPTH} levels`);
+  if (depth > MAX_VALUES_DEPTH) throw new ValuesError(path.join('.'), `nesting deeper than ${MAX_VALUES_DEPTH} levels`);
   const out: Values = {};
   for (const [rawKey, rawValue] of Object.entries(input)) {
     const segments = splitDottedKey(rawKey);

@@ -12,11 +12,11 @@ import {
 import type { Collection, CreateIndexesOptions, Filter } from 'mongodb';
 import {
   BackboneConflictError,
-  BackboneInvalidCursorError,
   BackboneStoreUnavailableError,
   MAX_PAGE_LIMIT,
   sameBackbone,
 } from './types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { BackboneFilter, BackboneRecord, BackboneStore, NewBackbone, Page, PageRequest } from './types.js';
 
 export interface MongoBackboneStoreOptions {
@@ -78,28 +78,6 @@ function toUnavailable(err: unknown): Error {
 }
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoError && err.code === DUPLICATE_KEY;
-
-function encodeCursor(createdAt: string, systemId: string): string {
-  return Buffer.from(JSON.stringify(['m1', createdAt, systemId]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === 'm1') {
-      const [, createdAt, systemId] = parsed as unknown[];
-      if (typeof createdAt === 'string' && typeof systemId === 'string' && isIso(createdAt)) return [createdAt, systemId];
-    }
-  } catch {
-    // fall through
-  }
-  throw new BackboneInvalidCursorError();
-}
-
-function isIso(s: string): boolean {
-  const d = new Date(s);
-  return !Number.isNaN(d.getTime()) && d.toISOString() === s;
-}
 
 function fromDoc(doc: BackboneDoc): BackboneRecord {
   return {
@@ -234,7 +212,7 @@ export class MongoBackboneStore implements BackboneStore {
         and.push({ org_ids: { $in: [...new Set(filter.org_ids)] } });
       }
       if (page.cursor !== undefined) {
-        const [createdAt, systemId] = decodeCursor(page.cursor);
+        const [createdAt, systemId] = decodeCursor('m1', page.cursor);
         and.push({ $or: [{ created_at: { $gt: createdAt } }, { created_at: createdAt, _id: { $gt: systemId } }] });
       }
       const docs = await this.coll
@@ -245,7 +223,7 @@ export class MongoBackboneStore implements BackboneStore {
       const more = docs.length > limit;
       const items = docs.slice(0, limit).map(fromDoc);
       const last = items[items.length - 1];
-      return { items, next_cursor: more && last ? encodeCursor(last.created_at, last.system_id) : null };
+      return { items, next_cursor: more && last ? encodeCursor('m1', last.created_at, last.system_id) : null };
     });
   }
 

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import {
   BackboneConflictError,
-  BackboneInvalidCursorError,
   BackboneStoreUnavailableError,
   MAX_PAGE_LIMIT,
   sameBackbone,
 } from './types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { BackboneFilter, BackboneRecord, BackboneStore, NewBackbone, Page, PageRequest } from './types.js';
 
 export interface SqliteBackboneStoreOptions {
@@ -64,21 +64,6 @@ function toUnavailable(err: unknown): Error {
   return err;
 }
 
-function encodeCursor(createdAt: string, systemId: string): string {
-  return Buffer.from(JSON.stringify([createdAt, systemId]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string')) {
-      return [parsed[0] as string, parsed[1] as string];
-    }
-  } catch {
-    // fall through
-  }
-  throw new BackboneInvalidCursorError();
-}
 
 function fromRow(row: BackboneRow): BackboneRecord {
   return {
@@ -247,7 +232,7 @@ export class SqliteBackboneStore implements BackboneStore {
         params.push(...orgs);
       }
       if (page.cursor !== undefined) {
-        const [createdAt, systemId] = decodeCursor(page.cursor);
+        const [createdAt, systemId] = decodeCursor('s1', page.cursor);
         where.push('(b.created_at, b.system_id) > (?, ?)');
         params.push(createdAt, systemId);
       }
@@ -260,7 +245,7 @@ export class SqliteBackboneStore implements BackboneStore {
       const more = rows.length > limit;
       const items = rows.slice(0, limit).map(fromRow);
       const last = items[items.length - 1];
-      return { items, next_cursor: more && last ? encodeCursor(last.created_at, last.system_id) : null };
+      return { items, next_cursor: more && last ? encodeCursor('s1', last.created_at, last.system_id) : null };
     });
   }
 

@@ -1,3 +1,5 @@
+import { canonicalJson } from '../domain/canonical-json.js';
+
 /** A deployed NATS exchange ("backbone") as known to the registry. */
 export interface BackboneRecord {
   system_id: string;
@@ -91,19 +93,6 @@ export function parseOrgIds(raw: string): string[] {
     if (id) seen.add(id);
   }
   return [...seen];
-}
-
-/** JSON text with object keys sorted, so logically equal metadata compares equal. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const src = v as Record<string, unknown>;
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(src).sort()) sorted[k] = src[k];
-      return sorted;
-    }
-    return v;
-  });
 }
 
 /**

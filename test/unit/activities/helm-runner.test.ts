@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
-import { defaultDeadlineMs, findSetpriv, helmEnvironment, runHelm } from '../../../activities/helm-runner.js';
+import { defaultDeadlineMs, findSetpriv, helmCommand, helmEnvironment, runHelm } from '../../../activities/helm-runner.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -191,5 +191,18 @@ describe('defaultDeadlineMs', () => {
     [['status', 'r', '--timeout', 'soon'], 120_000],
   ])('%j → %d ms', (args, ms) => {
     expect(defaultDeadlineMs(args)).toBe(ms);
+  });
+});
+
+describe('helmCommand', () => {
+  it('runs helm under prlimit (data segment, CPU soft:hard) under setpriv, each only when found', () => {
+    const limits = { memoryBytes: 1024, cpuSeconds: 120 };
+    expect(helmCommand('helm', ['list'], { setpriv: '/s', prlimit: '/p' }, limits)).toEqual([
+      '/s',
+      ['--pdeathsig', 'KILL', '--', '/p', '--data=1024', '--cpu=120:130', '--', 'helm', 'list'],
+    ]);
+    expect(helmCommand('helm', ['list'], { prlimit: '/p' }, limits)).toEqual(['/p', ['--data=1024', '--cpu=120:130', '--', 'helm', 'list']]);
+    expect(helmCommand('helm', ['list'], { setpriv: '/s', prlimit: '/p' })).toEqual(['/s', ['--pdeathsig', 'KILL', '--', 'helm', 'list']]);
+    expect(helmCommand('helm', ['list'], {})).toEqual(['helm', ['list']]);
   });
 });

@@ -149,3 +149,14 @@ describe('the default values policy', () => {
     expect(() => parseValuesPolicy('rules: [{name: x, paths: [a], action: deny, contains: "("}]', 'bad.yaml')).toThrow(/invalid 'contains'/);
   });
 });
+
+describe('values read back from a cluster are bounded like a request', () => {
+  it('a retained value nested past the limit is refused (not skipped), whatever it hides', () => {
+    let deep: Record<string, unknown> = { $tplYaml: '{{ range until 2000000000 }}x{{ end }}' };
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const retained = { config: { merge: deep } };
+    const started = Date.now();
+    expect(policy.check(retained, {})).toEqual([expect.objectContaining({ rule: 'nesting', source: 'retained' })]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
