@@ -24,7 +24,7 @@ export type { ExchangeRouteDeps } from './exchange-kit.js';
 const CreateExchangeResponse = z
   .object({
     success: z.literal(true),
-    system_id: uuid.meta({ description: 'Id of the exchange, derived from (cluster_id, namespace, release_name).' }),
+    system_id: uuid.meta({ description: 'Id of the exchange, derived from (cluster fingerprint, namespace, release_name): the same release on the same cluster always gets the same id.' }),
     release_name: z.string(),
     namespace: z.string(),
     public_url: z.string().meta({ description: 'URL clients use to reach the exchange.', example: 'https://edge.example.com/nats/exchange-a' }),

@@ -2,16 +2,17 @@
 // retries, compensation, cancellation, update merging, idempotent removal, and what history holds.
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { execa } from 'execa';
 import { helm, helmReleaseNames, helmValues, testKubeconfig, testKubeconfigToken } from '../support/cluster.js';
-import { NEVER_READY, uniqueName } from '../support/env.js';
+import { NEVER_READY, testEnv, uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { exchangeWorkflowId, type DeployExchangeInput, type Progress } from '../../workflows/shared.js';
 import { expandDottedKeys } from '../../src/domain/values.js';
 import { DEFAULT_KUBECONFIG_POLICY, resolveKubeconfig } from '../../src/domain/kubeconfig.js';
 import { ENCODING } from '../../src/temporal/encryption-codec.js';
+import { createCodec } from '../../src/temporal/data-converter.js';
 
 function deployInput(overrides: Record<string, unknown> = {}): DeployExchangeInput {
   return {
@@ -90,9 +91,10 @@ describe('deployExchange, updateExchange and removeExchange on a real Temporal s
     const [inputPayload] = decodedPayloads(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input);
     expect(inputPayload?.metadata.encoding).toBe(ENCODING);
     expect(() => JSON.parse(inputPayload?.data ?? '') as unknown).toThrow();
-    // the client's codec decodes what the server holds: the workflow input is intact
-    const described = await handle.describe();
-    expect(described.type).toBe('deployExchange');
+    // the codec decodes what the server holds back into exactly the input that was sent
+    const raw = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    const [decoded] = await createCodec(testEnv().payloadKeys).decode(raw);
+    expect(defaultPayloadConverter.fromPayload(decoded!)).toEqual(input);
   });
 
   it('when registration fails for good, uninstalls the release and fails with RegistrationFailed', async () => {
