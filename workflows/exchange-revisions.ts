@@ -1,6 +1,6 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { failureMessage, failureType } from './progress.js';
+import { operationFailure } from './progress.js';
 import { FailureType, NON_RETRYABLE_ACTIVITY_FAILURES, type ExchangeRevisionsResult, type ReleaseRef } from './shared.js';
 
 const { helmRevisions } = proxyActivities<Pick<Activities, 'helmRevisions'>>({
@@ -17,11 +17,6 @@ export async function exchangeRevisions(input: ReleaseRef & { systemId: string }
     const revisions = await helmRevisions({ kubeconfig: input.kubeconfig, releaseName: input.releaseName, namespace: input.namespace });
     return { systemId: input.systemId, releaseName: input.releaseName, namespace: input.namespace, revisions };
   } catch (err) {
-    throw ApplicationFailure.create({
-      message: `Reading the revisions of release '${input.releaseName}' failed: ${failureMessage(err)}`,
-      type: FailureType.revisionsFailed,
-      nonRetryable: true,
-      details: [{ step: 'helm-revisions', causeType: failureType(err) ?? null }],
-    });
+    throw operationFailure(`Reading the revisions of release '${input.releaseName}' failed`, err, FailureType.revisionsFailed, 'helm-revisions');
   }
 }

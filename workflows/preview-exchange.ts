@@ -1,6 +1,6 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { failureMessage, failureType } from './progress.js';
+import { operationFailure } from './progress.js';
 import { FailureType, NON_RETRYABLE_ACTIVITY_FAILURES, type PreviewExchangeInput, type PreviewExchangeResult } from './shared.js';
 
 // A preview changes nothing and its caller waits for it: a few short attempts, never the deploy's long retries.
@@ -19,11 +19,6 @@ export async function previewExchange(input: PreviewExchangeInput): Promise<Prev
   try {
     return await helmPreview(input);
   } catch (err) {
-    throw ApplicationFailure.create({
-      message: `Preview failed for release '${input.releaseName}': ${failureMessage(err)}`,
-      type: FailureType.previewFailed,
-      nonRetryable: true,
-      details: [{ step: 'helm-preview', causeType: failureType(err) ?? null }],
-    });
+    throw operationFailure(`Preview failed for release '${input.releaseName}'`, err, FailureType.previewFailed, 'helm-preview');
   }
 }

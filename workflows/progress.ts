@@ -68,6 +68,19 @@ export function failureType(err: unknown): string | undefined {
   return e instanceof ApplicationFailure ? (e.type ?? undefined) : undefined;
 }
 
+/**
+ * The one shape of a workflow's final failure: `what` and the innermost cause's message, the workflow's own type,
+ * non-retryable, with the step and the cause's type (and any `extra`) as details the API maps to a status.
+ */
+export function operationFailure(what: string, err: unknown, type: string, step: string, extra: Record<string, unknown> = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `${what}: ${failureMessage(err)}`,
+    type,
+    nonRetryable: true,
+    details: [{ step, causeType: failureType(err) ?? null, ...extra }],
+  });
+}
+
 /** Whether an activity failure is final (a non-retryable ApplicationFailure): retrying elsewhere cannot help. */
 export function isFinal(err: unknown): boolean {
   const e = innermost(err);

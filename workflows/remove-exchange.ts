@@ -1,6 +1,6 @@
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
-import { failureMessage, failureType, ProgressTracker } from './progress.js';
+import { operationFailure, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type RemoveExchangeInput, type RemoveExchangeResult } from './shared.js';
 
 /**
@@ -26,11 +26,6 @@ export async function removeExchange(input: RemoveExchangeInput): Promise<Remove
     progress.finish('failed');
     // a cancelled removal ends as cancelled (as deployExchange does), not as a RemoveFailed the API reports as an error
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      message: `Removal of exchange '${input.releaseName}' failed at ${step}: ${failureMessage(err)}`,
-      type: FailureType.removeFailed,
-      nonRetryable: true,
-      details: [{ step, causeType: failureType(err) ?? null }],
-    });
+    throw operationFailure(`Removal of exchange '${input.releaseName}' failed at ${step}`, err, FailureType.removeFailed, step);
   }
 }

@@ -1,7 +1,7 @@
-import { ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { helmProfile } from './activity-profiles.js';
-import { failureMessage, failureType, ProgressTracker } from './progress.js';
+import { operationFailure, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type RollbackExchangeInput, type RollbackExchangeResult } from './shared.js';
 
 /**
@@ -23,11 +23,6 @@ export async function rollbackExchange(input: RollbackExchangeInput): Promise<Ro
   } catch (err) {
     progress.finish('failed');
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      message: `Helm rollback failed for release '${input.releaseName}': ${failureMessage(err)}`,
-      type: FailureType.rollbackFailed,
-      nonRetryable: true,
-      details: [{ step: 'helm-rollback', causeType: failureType(err) ?? null }],
-    });
+    throw operationFailure(`Helm rollback failed for release '${input.releaseName}'`, err, FailureType.rollbackFailed, 'helm-rollback');
   }
 }

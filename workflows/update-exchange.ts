@@ -1,6 +1,6 @@
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import { withSummary } from './activity-profiles.js';
-import { failureMessage, failureType, ProgressTracker } from './progress.js';
+import { operationFailure, ProgressTracker } from './progress.js';
 import { FailureType, Operation, type UpdateExchangeInput, type UpdateExchangeResult } from './shared.js';
 
 /** helm upgrade (never install) with the new overrides merged over the release's current ones; registry untouched. */
@@ -17,11 +17,6 @@ export async function updateExchange(input: UpdateExchangeInput): Promise<Update
     progress.finish('failed');
     // a cancelled update ends as cancelled (as deployExchange does), not as an UpdateFailed the API reports as an error
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      message: `Helm upgrade failed for release '${input.releaseName}': ${failureMessage(err)}`,
-      type: FailureType.updateFailed,
-      nonRetryable: true,
-      details: [{ step: 'helm-upgrade', causeType: failureType(err) ?? null }],
-    });
+    throw operationFailure(`Helm upgrade failed for release '${input.releaseName}'`, err, FailureType.updateFailed, 'helm-upgrade');
   }
 }
