@@ -62,6 +62,8 @@ export interface HelmCall {
   args: string[];
   /** The overrides file (the second --values) as it was when helm ran; undefined for verbs without one. */
   overrides?: unknown;
+  /** The environment the run was given (on top of the minimal one runHelm builds). */
+  env?: Record<string, string>;
 }
 
 /** A helm runner that records every call; `answer` gives its output or throws (an ApplicationFailure, as runHelm does). */
@@ -72,10 +74,10 @@ export function fakeHelm() {
     answer: (_args: string[]): HelmResult | Promise<HelmResult> => helmJson(1),
     /** The first argv element of each call: ['uninstall', 'upgrade', …]. */
     verbs: () => calls.map((c) => c.args[0]),
-    runHelm: (async (args) => {
+    runHelm: (async (args, opts) => {
       const values = args.flatMap((a, i) => (a === '--values' ? [args[i + 1]!] : []));
       const overrides = values[1] === undefined ? undefined : JSON.parse(await readFile(values[1], 'utf8'));
-      calls.push({ args, overrides });
+      calls.push({ args, overrides, env: opts.env });
       return fake.answer(args);
     }) as HelmRunner,
   };

@@ -197,3 +197,26 @@ describe('helmUpgradeInstall and derivePublicUrl', () => {
     expect(err.message).toMatch(/no cluster server/);
   });
 });
+
+describe('each helm run is isolated', () => {
+  it('gets its own HOME, KUBECACHEDIR and HELM_CACHE_HOME inside its private temp dir, and the egress proxy', async () => {
+    let kubeconfigDir = '';
+    h.helm.answer = (args) => {
+      kubeconfigDir = dirname(flagValue(args, '--kubeconfig')!);
+      return helmJson(1);
+    };
+    await h.run(h.acts.helmInstallExchange, input());
+    const first = h.helm.calls[0]!.env!;
+    expect(first.HOME).toBe(kubeconfigDir);
+    expect(first.KUBECACHEDIR).toBe(join(kubeconfigDir, 'kube-cache'));
+    expect(first.HELM_CACHE_HOME).toBe(join(kubeconfigDir, 'helm-cache'));
+    expect(first.HTTPS_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.NO_PROXY).toBe('');
+    // a second run: another private dir, gone like the first
+    await h.run(h.acts.helmInstallExchange, input());
+    const second = h.helm.calls.at(-1)!.env!;
+    expect(second.HOME).not.toBe(first.HOME);
+    expect(existsSync(first.HOME!)).toBe(false);
+    expect(existsSync(second.HOME!)).toBe(false);
+  });
+});

@@ -84,3 +84,20 @@ describe('DELETE /exchange/:system_id', () => {
     expect(ops.removeCalls).toEqual([{ systemId: SYSTEM_ID_NATS, kubeconfig: resolveKubeconfig(multiContextKubeconfig()).minimal, releaseName: 'r', namespace: 'nats', deleteData: false }]);
   });
 });
+
+describe('fair use: every operation on the worker counts against the per-org limit', () => {
+  it('previews, revisions and rollbacks are refused with 429 when Temporal lists the org at its limit; DELETE is not', async () => {
+    const { app, ops } = setup({ orgMaxOperations: 2 });
+    ops.running = { org1: 2 };
+    const tooMany = { success: false, error_type: 'TooManyOperations', org_id: 'org1' };
+    expect((await request(app).post('/exchange?dry_run=true').send(seedBody({ org_ids: 'org1' })).expect(429)).body).toMatchObject(tooMany);
+    expect((await request(app).put(`/exchange/${SYSTEM_ID}?dry_run=true`).send(updateBody()).expect(429)).body).toMatchObject(tooMany);
+    expect((await request(app).post(`/exchange/${SYSTEM_ID}/revisions/query`).send(removeBody()).expect(429)).body).toMatchObject(tooMany);
+    expect((await request(app).post(`/exchange/${SYSTEM_ID}/rollback`).send(removeBody({ revision: 1 })).expect(429)).body).toMatchObject(tooMany);
+    expect(ops.calls).toBe(0);
+    await request(app).delete(`/exchange/${SYSTEM_ID}`).send(removeBody()).expect(200);
+    // below the limit they run
+    ops.running = { org1: 1 };
+    await request(app).put(`/exchange/${SYSTEM_ID}?dry_run=true`).send(updateBody()).expect(200);
+  });
+});

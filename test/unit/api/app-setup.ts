@@ -46,6 +46,12 @@ class FakeOperations implements ExchangeOperations {
   updateOutcome?: Outcome<UpdateExchangeResult> | Error;
   removeOutcome?: Outcome<RemoveExchangeResult> | Error;
 
+  /** What runningFor answers per org (Temporal's visibility count); unset orgs: 0. */
+  running: Record<string, number> = {};
+  runningFor(org: string): Promise<number> {
+    return Promise.resolve(this.running[org] ?? 0);
+  }
+
   previewCalls: PreviewExchangeInput[] = [];
   revisionsCalls: Array<ReleaseRef & { systemId: string }> = [];
   rollbackCalls: RollbackExchangeInput[] = [];
@@ -139,7 +145,7 @@ class FakeOperations implements ExchangeOperations {
   }
 }
 
-export function setup() {
+export function setup(opts: { orgMaxOperations?: number } = {}) {
   const ops = new FakeOperations();
   // PUT and DELETE act only on exchanges the registry holds (ownership: tenancy-ownership.test.ts)
   const directory = new FakeDirectory();
@@ -152,6 +158,7 @@ export function setup() {
     temporalUiUrl: TEMPORAL_UI,
     temporalNamespace: 'default',
     logger: createLogger('silent', 'test'),
+    orgMaxOperations: opts.orgMaxOperations,
   });
   return { ops, app };
 }

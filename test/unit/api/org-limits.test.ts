@@ -41,4 +41,23 @@ describe('OrgLimiter', () => {
     for (let i = 0; i < 50; i++) await open.run(res().res, ['o'], done);
     expect(open.count('o')).toBe(0);
   });
+
+  it('counts what Temporal lists as running for the org (all replicas), and the larger of that and its own count decides', async () => {
+    const running: Record<string, number> = { 'org-a': 2, 'org-b': 0 };
+    const limiter = new OrgLimiter(2, (org) => Promise.resolve(running[org] ?? 0));
+    // this process started nothing for org-a, another replica has 2 running: full
+    await expect(limiter.run(res().res, ['org-a'], done)).rejects.toMatchObject({ status: 429, extra: { org_id: 'org-a' } });
+    // org-b: Temporal lists none yet, but this process holds 2 whose runs visibility has not listed
+    let finish!: () => void;
+    const settled = new Promise<void>((ok) => (finish = ok));
+    const pending = (): Promise<Outcome<string>> => Promise.resolve({ ok: 'pending', workflowId: 'w', runId: 'r', settled });
+    await limiter.run(res().res, ['org-b'], pending);
+    await limiter.run(res().res, ['org-b'], pending);
+    await expect(limiter.run(res().res, ['org-b'], done)).rejects.toMatchObject({ status: 429 });
+    finish();
+    await settled;
+    await new Promise((ok) => setImmediate(ok));
+    running['org-a'] = 1;
+    await expect(limiter.run(res().res, ['org-a', 'org-b'], done)).resolves.toMatchObject({ ok: true });
+  });
 });

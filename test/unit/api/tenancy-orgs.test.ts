@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { OperationStatus } from '../../../src/temporal/exchange-operations.js';
 import { bearer } from './support.js';
-import { ADMIN, deleteBody, ID_A, ID_B, ID_OLD, postBody, putBody, setup } from './tenancy-setup.js';
+import { exchangeSystemId } from '../../../src/api/exchange-routes.js';
+import { tokenKubeconfig } from '../fixtures/kubeconfig.js';
+import { ADMIN, deleteBody, fingerprintOf, ID_A, ID_B, ID_OLD, postBody, putBody, setup } from './tenancy-setup.js';
 
 describe('orgs', () => {
   it('lists only the caller orgs; a filter for another org finds nothing; admin lists all', async () => {
@@ -36,6 +38,19 @@ describe('orgs', () => {
     expect(ops.calls).toBe(0);
     // one shared org is enough: deployer-b belongs to org-b of ['org-b', 'org-z']
     await request(app).delete(`/exchange/${ID_B}`).set(bearer('deployer-b')).send(deleteBody('nats-b')).expect(200);
+  });
+
+  it("a POST that meets another org's exchange learns nothing: the answer of a release without a record, no id", async () => {
+    const { app, ops, directory } = setup();
+    const id = exchangeSystemId(fingerprintOf(tokenKubeconfig()), 'communication', 'nats-hidden');
+    directory.add({ system_id: id, release_name: 'nats-hidden', namespace: 'communication', org_ids: ['org-b'], cluster_fingerprint: fingerprintOf(tokenKubeconfig()) });
+    const foreign = await request(app).post('/exchange').set(bearer('deployer-a')).send(postBody({ release_name: 'nats-hidden' })).expect(409);
+    expect(foreign.body).toEqual({ success: false, error: "Release 'nats-hidden' already exists in namespace 'communication'", error_type: 'ReleaseAlreadyExists' });
+    expect(JSON.stringify(foreign.body)).not.toContain(id);
+    expect(ops.calls).toBe(0);
+    // its own org is told which exchange it is
+    const own = await request(app).post('/exchange').set(bearer('deployer-b')).send(postBody({ release_name: 'nats-hidden', org_ids: 'org-b' })).expect(409);
+    expect(own.body).toMatchObject({ error_type: 'ExchangeAlreadyExists', existing_system_id: id });
   });
 
   it('refuses a POST into an org the caller is not in with 403 naming the org, and starts nothing', async () => {
