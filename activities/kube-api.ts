@@ -4,7 +4,8 @@
 // certificate data) and no exec plugins, so a plain HTTPS client covers it; no proxy is ever followed here.
 import { Agent, request } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { LookupFunction } from 'node:net';
 import { isPlainObject } from '../src/domain/values.js';
 import { RefusedAddress } from './egress.js';
@@ -54,8 +55,9 @@ export class KubeApiError extends Error {
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
+const gunzipAsync = promisify(gunzip);
 /** Budgets over helm's release records, all of them together: a cluster answers what it likes. */
-export const RECORD_BUDGET = { items: 256, decodedBytes: 64 * 1024 * 1024, recordBytes: 16 * 1024 * 1024 };
+export const RECORD_BUDGET = { items: 256, decodedBytes: 64 * 1024 * 1024, recordBytes: 8 * 1024 * 1024 };
 
 /** A cluster answer beyond what the service will read or decode: the cluster's doing, not a passing fault. */
 export class ClusterAnswerTooLarge extends KubeApiError {
@@ -187,7 +189,8 @@ export async function releaseRecords(t: KubeTarget, namespace: string, release: 
     let raw: Buffer;
     try {
       const inner = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
-      raw = inner[0] === 0x1f && inner[1] === 0x8b ? gunzipSync(inner, { maxOutputLength: RECORD_BUDGET.recordBytes }) : inner;
+      // off the event loop (zlib's thread pool): other tenants' activities keep their heartbeats while a bomb inflates
+      raw = inner[0] === 0x1f && inner[1] === 0x8b ? await gunzipAsync(inner, { maxOutputLength: RECORD_BUDGET.recordBytes }) : inner;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ClusterAnswerTooLarge(`a release record decompresses to more than ${RECORD_BUDGET.recordBytes} bytes`);
       continue;
