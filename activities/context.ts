@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, READINESS_SIGNAL } from '../workflows/shared.js';
+import { minimalParts } from '../src/domain/kubeconfig.js';
 import { isPlainObject } from '../src/domain/values.js';
 import { RefusedAddress } from './egress.js';
 import { ClusterAnswerTooLarge, KubeApiError } from './kube-api.js';
@@ -60,7 +61,7 @@ export function secretsOf(kubeconfig: Record<string, unknown>): string[] {
     else if (Array.isArray(v)) v.forEach(walk);
     else if (isPlainObject(v)) Object.values(v).forEach(walk);
   };
-  walk(kubeconfig.users ?? []);
+  walk(minimalParts(kubeconfig).user);
   return out;
 }
 

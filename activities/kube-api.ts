@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { LookupFunction } from 'node:net';
+import { minimalParts } from '../src/domain/kubeconfig.js';
 import { isPlainObject } from '../src/domain/values.js';
 import { RefusedAddress } from './egress.js';
 
@@ -28,8 +29,7 @@ const b64 = (v: unknown): Buffer | undefined => (str(v) ? Buffer.from(v as strin
 
 /** The current context's cluster and user of a minimal kubeconfig (one of each, as resolveKubeconfig makes it). */
 export function kubeTarget(kubeconfig: Obj, signal?: AbortSignal, lookup?: LookupFunction): KubeTarget {
-  const cluster = asObj(asObj((kubeconfig.clusters as unknown[] | undefined)?.[0]).cluster);
-  const user = asObj(asObj((kubeconfig.users as unknown[] | undefined)?.[0]).user);
+  const { cluster, user } = minimalParts(kubeconfig);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (str(user.token)) headers.Authorization = `Bearer ${user.token as string}`;
   else if (str(user.username)) headers.Authorization = `Basic ${Buffer.from(`${user.username as string}:${str(user.password) ?? ''}`).toString('base64')}`;

@@ -37,6 +37,23 @@ export interface ResolvedKubeconfig {
   server: string;
 }
 
+/** The parts of a minimal kubeconfig the service reads (its one cluster and user), for every reader in one place. */
+export interface MinimalParts {
+  cluster: Record<string, unknown>;
+  user: Record<string, unknown>;
+  /** How many clusters it names (a minimal kubeconfig: exactly one). */
+  clusterCount: number;
+}
+
+const objectOr = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** The cluster and user of a minimal kubeconfig (as resolveKubeconfig makes it); empty objects where absent. */
+export function minimalParts(minimal: KubeconfigObject): MinimalParts {
+  const clusters = Array.isArray(minimal.clusters) ? (minimal.clusters as unknown[]) : [];
+  const users = Array.isArray(minimal.users) ? (minimal.users as unknown[]) : [];
+  return { cluster: objectOr(objectOr(clusters[0]).cluster), user: objectOr(objectOr(users[0]).user), clusterCount: clusters.length };
+}
+
 export class KubeconfigError extends Error {
   constructor(readonly issues: KubeconfigIssue[]) {
     super(`invalid kubeconfig: ${issues.map((i) => (i.path ? `${i.path}: ${i.reason}` : i.reason)).join('; ')}`);
