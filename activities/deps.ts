@@ -45,8 +45,6 @@ export interface ActivityDeps {
   kubeconfigPolicy: KubeconfigPolicy;
   publicUrlTemplate?: string;
   registry: BackboneRegistry;
-  /** false: helm connects directly instead of through the worker's address-checking egress proxy (unit tests). */
-  egressProxy?: boolean;
   /** Where kubeconfig temp dirs are created; the OS temp dir by default. */
   tempDir?: string;
   onHelmFinished?: HelmRunnerOptions['onFinished'];

@@ -20,20 +20,24 @@ export class RefusedAddress extends Error {
   }
 }
 
+/**
+ * Why `address` (what `host` resolved to, or `host` itself when it is an IP) may not be connected to, if it may not:
+ * an internal address, unless the allow-list names the host or the address (an IP or CIDR).
+ */
+function refusal(host: string, address: string, allowlist: readonly string[]): RefusedAddress | undefined {
+  if (hostAllowed(host, allowlist) || hostAllowed(address, allowlist)) return undefined;
+  const reason = internalHostReason(address);
+  return reason ? new RefusedAddress(host, address, reason) : undefined;
+}
+
 /** Resolves `host` and returns its first address, or throws RefusedAddress when any address is internal. */
 export function resolveChecked(host: string, allowlist: readonly string[]): Promise<{ address: string; family: number }> {
   return new Promise((resolve, reject) => {
     dnsLookup(host, { all: true }, (err, addresses) => {
       if (err) return reject(err);
       if (!addresses.length) return reject(Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' }));
-      if (!hostAllowed(host, allowlist)) {
-        for (const a of addresses) {
-          // an address the allow-list names (an IP or CIDR) is fine even when internal
-          if (hostAllowed(a.address, allowlist)) continue;
-          const reason = internalHostReason(a.address);
-          if (reason) return reject(new RefusedAddress(host, a.address, reason));
-        }
-      }
+      const refused = addresses.map((a) => refusal(host, a.address, allowlist)).find((r) => r !== undefined);
+      if (refused) return reject(refused);
       resolve(addresses[0]!);
     });
   });
@@ -61,8 +65,8 @@ function splitHostPort(authority: string): { host: string; port: number } | null
 
 async function target(host: string, port: number, allowlist: readonly string[]): Promise<{ address: string; port: number }> {
   if (isIP(host)) {
-    const reason = hostAllowed(host, allowlist) ? undefined : internalHostReason(host);
-    if (reason) throw new RefusedAddress(host, host, reason);
+    const refused = refusal(host, host, allowlist);
+    if (refused) throw refused;
     return { address: host, port };
   }
   const a = await resolveChecked(host, allowlist);

@@ -6,8 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname } from '../src/domain/chart-rules.js';
 import { derivePublicUrl } from '../src/domain/public-url.js';
-import { isRefusal, resolveValues } from '../src/domain/values-guard.js';
-import { deepMerge, type Values } from '../src/domain/values.js';
+import { deepMerge } from '../src/domain/values.js';
 import { EXCHANGE_LABEL, FailureType, HELM_STARTED_SIGNAL, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
 import type { HelmReleaseResult } from './deps.js';
 import { announceToWorkflow } from './context.js';
@@ -29,17 +28,9 @@ export function createInstallActivities(kit: ActivityKit) {
     }
   };
 
-  /** The worker's own pass of the values guard (the API checked too; the worker trusts no caller's values). */
-  const guarded = (values: Values): Values => {
-    const guard = kit.deps.valuesGuard;
-    const r = guard ? resolveValues(guard, values) : { values, implied: [] };
-    if (isRefusal(r)) throw ApplicationFailure.create({ message: r.message, type: r.type, nonRetryable: true, details: [{ issues: r.issues }] });
-    return r.values;
-  };
-
   async function install(input: InstallExchangeInput): Promise<HelmReleaseResult & { publicUrl: string }> {
     const { release } = input;
-    const overrides = guarded(kit.expand(input.helmValues));
+    const { overrides } = kit.guardValues(kit.expand(input.helmValues));
     const statefulSet = chartFullname(release.releaseName, deepMerge(await kit.baseValues(), overrides));
     return kit.withRelease(release, async (op) => {
       // from the reduced kubeconfig: the context helm will use, before anything changes
@@ -66,7 +57,7 @@ export function createInstallActivities(kit: ActivityKit) {
 
     /** `helm upgrade --install` with the base values and the request's overrides. Idempotent. */
     async helmUpgradeInstall(input: { release: ReleaseRef; helmValues: HelmValues }): Promise<HelmReleaseResult> {
-      const overrides = guarded(kit.expand(input.helmValues));
+      const { overrides } = kit.guardValues(kit.expand(input.helmValues));
       const statefulSet = chartFullname(input.release.releaseName, deepMerge(await kit.baseValues(), overrides));
       return kit.withRelease(input.release, async (op) => {
         await kit.recoverInterrupted(op);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import yaml from 'js-yaml';
 import { KubeconfigError, resolveKubeconfig } from '../src/domain/kubeconfig.js';
-import { expandDottedKeys, isPlainObject, ValuesError, type Values } from '../src/domain/values.js';
+import { isRefusal, resolveValues, type ResolvedValues } from '../src/domain/values-guard.js';
+import { deepMerge, expandDottedKeys, isPlainObject, ValuesError, type Values } from '../src/domain/values.js';
 import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
 import { createChartCache } from './chart-cache.js';
 import { checkedLookup, startEgressProxy, type EgressProxy } from './egress.js';
@@ -42,7 +43,6 @@ export function createKit(deps: ActivityDeps) {
   // started on first use, shared by every helm run of this worker
   let egress: Promise<EgressProxy> | undefined;
   const egressEnv = async (): Promise<Record<string, string>> => {
-    if (deps.egressProxy === false) return {};
     const { url } = await (egress ??= startEgressProxy(allowlist));
     return { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: '', no_proxy: '' };
   };
@@ -102,6 +102,18 @@ export function createKit(deps: ActivityDeps) {
       if (err instanceof ValuesError) throw ApplicationFailure.nonRetryable(err.message, FailureType.invalidValues);
       throw err;
     }
+  }
+
+  /**
+   * The worker's own pass of the values guard over retained + requested (whoever wrote them): the overrides helm
+   * gets, with the switches the request needs, or a final failure typed as the guard refused (`what` prefixes it).
+   */
+  function guardValues(requested: Values, retained: Values = {}, what?: string): ResolvedValues {
+    const guard = deps.valuesGuard;
+    if (!guard) return { values: requested, implied: [], overrides: deepMerge(retained, requested) };
+    const r = resolveValues(guard, requested, retained);
+    if (!isRefusal(r)) return r;
+    throw ApplicationFailure.create({ message: what ? `${what}: ${r.message}` : r.message, type: r.type, nonRetryable: true, details: [{ issues: r.issues }] });
   }
 
   async function baseValues(): Promise<Values> {
@@ -191,7 +203,7 @@ export function createKit(deps: ActivityDeps) {
 
   const chartSource = (heartbeat?: (details: unknown) => void): Promise<ChartSource> => chartCache.resolveSource(deps.helm.source, heartbeat);
 
-  return { deps, fx, withRelease, expand, baseValues, readReleaseRecords, readClaims, lastDeployed, watchingReadiness, recoverInterrupted, upgrade, chartSource, clusterFailure };
+  return { deps, fx, withRelease, expand, guardValues, baseValues, readReleaseRecords, readClaims, lastDeployed, watchingReadiness, recoverInterrupted, upgrade, chartSource, clusterFailure };
 }
 
 export type ActivityKit = ReturnType<typeof createKit>;

@@ -101,7 +101,7 @@ export function kubeCall(
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new KubeApiError(`${method} ${url.pathname}: no answer within ${opts.timeoutMs ?? 10_000} ms`, 0)));
+    req.on('timeout', () => req.destroy(new KubeApiError(`${method} ${url.pathname}: no answer within ${limitMs} ms`, 0)));
     req.on('close', () => clearTimeout(deadline));
     req.on('error', (e) => reject(e instanceof KubeApiError || e instanceof RefusedAddress ? e : new KubeApiError(`${method} ${url.pathname}: ${(e as NodeJS.ErrnoException).code ?? 'request failed'}`, 0)));
     req.end(opts.body);

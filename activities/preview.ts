@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname, immutableChanges } from '../src/domain/chart-rules.js';
 import { diffManifests, ManifestError, parseManifest, withoutSecretData, type RenderedObject } from '../src/domain/manifest-diff.js';
-import { isRefusal, resolveValues } from '../src/domain/values-guard.js';
 import type { ImpliedSwitch } from '../src/domain/chart-rules.js';
 import { FailureType, type PreviewExchangeInput, type PreviewExchangeResult, type RefusedObject } from '../workflows/shared.js';
 import { previewArgs } from './helm-args.js';
@@ -42,7 +41,6 @@ export function createPreviewActivities(kit: ActivityKit) {
   return {
     async helmPreview(input: PreviewExchangeInput): Promise<PreviewExchangeResult> {
       const requested = kit.expand(input.helmValues);
-      const guard = kit.deps.valuesGuard;
       const base = await kit.baseValues();
       const { releaseName, namespace } = input;
       return kit.withRelease(input, async ({ target, opts, dir, kube }) => {
@@ -52,10 +50,9 @@ export function createPreviewActivities(kit: ActivityKit) {
         let implied: ImpliedSwitch[] = [];
         let live: StoredRelease | undefined;
         const resolve = (retained: Values) => {
-          const r = guard ? resolveValues(guard, requested, retained) : { values: requested, implied: [] };
-          if (isRefusal(r)) throw ApplicationFailure.create({ message: r.message, type: r.type, nonRetryable: true, details: [{ issues: r.issues }] });
+          const r = kit.guardValues(requested, retained);
           implied = r.implied;
-          return deepMerge(retained, r.values);
+          return r.overrides;
         };
         if (input.mode === 'install') {
           // as the deploy would: a release this exchange did not create is never adopted

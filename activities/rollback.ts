@@ -5,7 +5,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname, describeImmutable, immutableChanges } from '../src/domain/chart-rules.js';
 import { digestOf } from '../src/domain/manifest-diff.js';
-import { isRefusal, resolveValues } from '../src/domain/values-guard.js';
 import { FailureType, type ReleaseRef, type ReleaseRevision } from '../workflows/shared.js';
 import { rollbackArgs } from './helm-args.js';
 import { attempt } from './context.js';
@@ -58,16 +57,7 @@ export function createRollbackActivities(kit: ActivityKit) {
         }
         const overrides = retainedOverrides(wanted.config, base);
         // values read back from the caller's cluster pass today's guard like a request's (helm rolls back to exactly them)
-        const checked = kit.deps.valuesGuard ? resolveValues(kit.deps.valuesGuard, overrides) : null;
-        const refusal = checked && isRefusal(checked) ? checked : null;
-        if (refusal) {
-          throw ApplicationFailure.create({
-            message: `Revision ${input.revision}'s values fail today's values guard: ${refusal.message}`,
-            type: refusal.type,
-            nonRetryable: true,
-            details: [{ issues: refusal.issues }],
-          });
-        }
+        kit.guardValues(overrides, {}, `Revision ${input.revision}'s values fail today's values guard`);
         const after = deepMerge(base, wanted.config);
         const statefulSet = chartFullname(target.releaseName, after);
         const deployed = records.find((r) => r.status === 'deployed');

@@ -3,7 +3,6 @@
 // values guard; an upgrade that does not become ready is rolled back by helm, and the failure says so.
 import { ApplicationFailure } from '@temporalio/common';
 import { chartFullname, describeImmutable, immutableChanges } from '../src/domain/chart-rules.js';
-import { isRefusal, resolveValues } from '../src/domain/values-guard.js';
 import type { ImpliedSwitch } from '../src/domain/chart-rules.js';
 import { deepMerge, retainedOverrides } from '../src/domain/values.js';
 import { FailureType, type HelmValues, type ReleaseRef } from '../workflows/shared.js';
@@ -43,10 +42,7 @@ export function createUpgradeActivities(kit: ActivityKit) {
         const retained = retainedOverrides(current, base);
         // the values guard over retained + requested (the retained ones come from the caller's cluster: untrusted),
         // with the switches the request needs turned on
-        const guard = kit.deps.valuesGuard;
-        const resolved = guard ? resolveValues(guard, requested, retained) : { values: requested, implied: [] };
-        if (isRefusal(resolved)) throw ApplicationFailure.create({ message: resolved.message, type: resolved.type, nonRetryable: true, details: [{ issues: resolved.issues }] });
-        const overrides = deepMerge(retained, resolved.values);
+        const { overrides, implied } = kit.guardValues(requested, retained);
         const before = deepMerge(base, current);
         const after = deepMerge(base, overrides);
         const statefulSet = chartFullname(target.releaseName, after);
@@ -55,7 +51,7 @@ export function createUpgradeActivities(kit: ActivityKit) {
           throw ApplicationFailure.create({ message: describeImmutable(immutable, statefulSet), type: FailureType.immutableField, nonRetryable: true, details: [{ keys: immutable }] });
         try {
           const upgraded = await kit.watchingReadiness(kube, target, statefulSet, () => kit.upgrade(op, overrides, { install: false }));
-          return { ...upgraded, implied: resolved.implied };
+          return { ...upgraded, implied };
         } catch (err) {
           throw await explainRollback(err, kube, target, deployedBefore.revision);
         }

@@ -13,8 +13,8 @@ const flag = (fallback: 'true' | 'false') =>
 /** Exported so the deployment-file tests read the settings and their defaults from the schema itself. */
 export const EnvSchema = z.object({
   NODE_ENV: z.string().default('development').describe("production requires PAYLOAD_KEYS, API tokens or principals and KUBE_SERVER_ALLOWLIST"),
-  HOST: z.string().default('127.0.0.1').describe("API listen address"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(9000).describe("API listen address"),
+  HOST: z.string().default('127.0.0.1').describe("API listen address (host)"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(9000).describe("API listen port"),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe("pino level"),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe("Temporal frontend"),
@@ -25,10 +25,10 @@ export const EnvSchema = z.object({
   PAYLOAD_KEYS: z.string().optional().describe("id:base64(32 bytes)[,…]: AES-256-GCM keys for Temporal payloads; the first encrypts, all decrypt (rotation)"),
 
   HELM_BIN: z.string().default('helm').describe("helm v4 binary"),
-  HELM_CHART: z.string().default('nats').describe("chart to install; a path, repo/chart or oci:// reference is used as is. Repository charts are pulled once per version into CHART_CACHE_DIR (owner-only; default <tmpdir>/ned-charts)"),
-  HELM_CHART_REPO: z.string().default('https://nats-io.github.io/k8s/helm/charts/').describe("chart to install; a path, repo/chart or oci:// reference is used as is. Repository charts are pulled once per version into CHART_CACHE_DIR (owner-only; default <tmpdir>/ned-charts)"),
+  HELM_CHART: z.string().default('nats').describe("chart to install: a chart name in HELM_CHART_REPO, or a path, repo/chart or oci:// reference used as is. Repository charts are pulled once per version into CHART_CACHE_DIR"),
+  HELM_CHART_REPO: z.string().default('https://nats-io.github.io/k8s/helm/charts/').describe("repository HELM_CHART is pulled from when it is a plain chart name"),
   /** Pinned: an upgrade of the chart is a deliberate change (its values and objects change with it). */
-  HELM_CHART_VERSION: z.string().default('2.14.2').describe("chart to install; a path, repo/chart or oci:// reference is used as is. Repository charts are pulled once per version into CHART_CACHE_DIR (owner-only; default <tmpdir>/ned-charts)"),
+  HELM_CHART_VERSION: z.string().default('2.14.2').describe("chart version (pinned: an upgrade of the chart is a deliberate change)"),
   HELM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300).describe("helm --timeout: how long readiness may take; the worker kills helm 60 s after it"),
   /** Readiness is part of done: helm waits until the NATS pods are Ready (bounded by HELM_TIMEOUT_SECONDS). */
   HELM_WAIT: z.enum(['none', 'watcher', 'legacy']).default('watcher').describe("readiness is part of done: watcher (or legacy) waits for the NATS pods to be Ready; none answers once the objects exist"),
@@ -36,12 +36,11 @@ export const EnvSchema = z.object({
   HELM_REQUIRE_PDEATHSIG: flag('true').describe("the worker refuses to start when setpriv --pdeathsig (util-linux) is missing: without it a crashed worker's helm can outlive it and change a release afterwards"),
   HELM_HISTORY_MAX: z.coerce.number().int().min(0).max(1000).default(10).describe("release revisions kept"),
   HELM_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).max(65536).default(1024).describe("data-segment limit of each helm process in MiB (prlimit --data: the heap it may write; a values or chart bomb dies there, not the worker). helm 4 deploying the chart uses about 60 MB"),
-  /** CPU-seconds limit of each helm process (prlimit --cpu): helm waiting for pods uses little CPU. */
   HELM_CPU_LIMIT_SECONDS: z.coerce.number().int().min(5).max(3600).default(120).describe("CPU-seconds limit of each helm process (prlimit --cpu): waiting for pods costs little CPU"),
   BASE_VALUES_PATH: z.string().default('values.yaml').describe("base values (/app/values.yaml in the container)"),
   /** Where chart/nats-<version>.values.schema.json files live; VALUES_SCHEMA=off deploys a version without one. */
   VALUES_SCHEMA_DIR: z.string().default('chart').describe("where nats-<version>.values.schema.json lives; a chart version without one stops the start unless VALUES_SCHEMA=off"),
-  VALUES_SCHEMA: z.enum(['on', 'off']).default('on').describe("where nats-<version>.values.schema.json lives; a chart version without one stops the start unless VALUES_SCHEMA=off"),
+  VALUES_SCHEMA: z.enum(['on', 'off']).default('on').describe("off: deploy without a values schema (for a chart version the project has none for)"),
   /** The operator's values policy: which helm value keys callers may set (format: chart/values-policy.yaml). */
   VALUES_POLICY_PATH: z.string().default('chart/values-policy.yaml').describe("the operator's values policy (format documented in the file)"),
   PUBLIC_URL_TEMPLATE: z.string().default('https://{host}/nats/{release}').describe("see docs/usage.md (public_url)"),
@@ -62,24 +61,23 @@ export const EnvSchema = z.object({
   REGISTRY_SERVE: flag('true').describe("serve /backbones from the API process"),
   /** When set, the registry store is MongoDB (official driver) instead of the embedded SQLite file. */
   MONGODB_URI: z.string().optional().describe("use MongoDB as the registry store instead of SQLite"),
-  MONGODB_DB: z.string().default('backbone').describe("use MongoDB as the registry store instead of SQLite"),
+  MONGODB_DB: z.string().default('backbone').describe("database of the MongoDB registry store"),
 
   /** Bearer tokens accepted by the API, comma-separated; hashed at start and never kept in the clear. */
-  API_TOKENS: z.string().optional().describe("admin bearer tokens, plain or as SHA-256 hex digests; some principal or token is required in production"),
+  API_TOKENS: z.string().optional().describe("admin bearer tokens, comma-separated; some principal or token is required in production"),
   /** The same, given as SHA-256 hex digests (preferred in production: the config holds no usable token). */
-  API_TOKEN_SHA256: z.string().optional().describe("admin bearer tokens, plain or as SHA-256 hex digests; some principal or token is required in production"),
+  API_TOKEN_SHA256: z.string().optional().describe("admin bearer tokens given as SHA-256 hex digests (the config then holds no usable token)"),
   /** JSON list of principals `[{ name, token_sha256, roles, orgs }]` (src/api/auth.ts checks it at start). */
-  API_PRINCIPALS: z.string().optional().describe("principals with roles and orgs: a JSON list, or a JSON/YAML file"),
+  API_PRINCIPALS: z.string().optional().describe("principals with roles and orgs, as a JSON list"),
   /** The same list in a JSON or YAML file. */
-  API_PRINCIPALS_FILE: z.string().optional().describe("principals with roles and orgs: a JSON list, or a JSON/YAML file"),
+  API_PRINCIPALS_FILE: z.string().optional().describe("principals with roles and orgs, in a JSON or YAML file (joined with API_PRINCIPALS)"),
   /** Browser origins allowed to call the codec endpoints (the Temporal Web UI), comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233').describe("browser origins allowed to call /codec"),
   BODY_LIMIT: z.string().default('1mb').describe("request body limit"),
   /** Worker's Prometheus endpoint (GET /metrics); 0 = off. The API serves /metrics on its own port. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe("the worker's Prometheus endpoint (0 = off)"),
-  METRICS_HOST: z.string().optional().describe("the worker's Prometheus endpoint (0 = off)"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe("the worker's Prometheus endpoint port (0 = off)"),
+  METRICS_HOST: z.string().optional().describe("the worker's Prometheus endpoint host (default: HOST)"),
   /** A mutation that takes longer answers 202 with a status URL instead of holding the connection (0 = always wait). */
-  /** Operations on the worker in flight per org (counted across every API replica) before 429; 0 = no limit. Below the worker's 8 activity slots. */
   ORG_MAX_OPERATIONS: z.coerce.number().int().min(0).max(10_000).default(6).describe("operations on the worker (deploys, updates, rollbacks, previews, revision reads) in flight per org, counted across every API replica from Temporal's visibility, before 429 TooManyOperations with Retry-After; DELETE is never limited; 0 = no limit"),
   SYNC_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600).describe("longest synchronous wait before a mutation answers 202 (0 = no limit)"),
   /**

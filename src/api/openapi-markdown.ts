@@ -11,7 +11,10 @@ const oneLine = (s: unknown) => String(s ?? '').replace(/\s+/g, ' ').replace(/\|
 
 function typeOf(schema: Json | undefined): string {
   if (!schema) return '';
-  if (typeof schema.$ref === 'string') return `[${schema.$ref.split('/').pop()}](#${String(schema.$ref.split('/').pop()).toLowerCase()})`;
+  if (typeof schema.$ref === 'string') {
+    const name = String(schema.$ref.split('/').pop());
+    return `[${name}](#${name.toLowerCase()})`;
+  }
   if (Array.isArray(schema.anyOf ?? schema.oneOf)) return (schema.anyOf ?? schema.oneOf).map((s: Json) => typeOf(s)).join(' \\| ');
   if (schema.type === 'array') return `${typeOf(schema.items)}[]`;
   if (Array.isArray(schema.enum)) return schema.enum.map((v: unknown) => `\`${JSON.stringify(v)}\``).join(' \\| ');

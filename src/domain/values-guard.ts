@@ -20,10 +20,12 @@ export interface ValuesRefusal {
   issues: Array<ValuesIssue | PolicyViolation | { path: string; reason: string }>;
 }
 
-/** What a request's values become: the overrides to apply (the request's, with the switches it needs). */
+/** What a request's values become: the request's with the switches it needs, and those over the retained ones. */
 export interface ResolvedValues {
   values: Values;
   implied: ImpliedSwitch[];
+  /** retained + values: the overrides helm gets after the base values. */
+  overrides: Values;
 }
 
 /**
@@ -61,7 +63,7 @@ export function resolveValues(guard: ValuesGuard, requested: Values, retained: V
   if (issues.length) {
     return { status: 400, type: 'InvalidValues', message: `Invalid helm_values: ${issues.map((i) => `${i.path} ${i.reason}`).join('; ')}`, issues };
   }
-  return { values: resolved, implied: opts.currentKnown === false ? [] : implied };
+  return { values: resolved, implied: opts.currentKnown === false ? [] : implied, overrides: deepMerge(retained, resolved) };
 }
 
 export function isRefusal(r: ResolvedValues | ValuesRefusal): r is ValuesRefusal {

@@ -89,12 +89,14 @@ export class ValuesPolicy {
   private checkLeaf(path: string[], value: unknown): Omit<PolicyViolation, 'source'> | null {
     const dotted = path.join('.');
     // values read back from a cluster were never expanded (which bounds a request's nesting): refuse, never skip
-    if (path.length + depthOf(value) > MAX_VALUES_DEPTH) return { path: dotted, rule: 'nesting', reason: `is nested deeper than ${MAX_VALUES_DEPTH} levels` };
-    const keys = [...path, ...keysIn(value)];
+    const inside = contentsOf(value);
+    if (path.length + inside.depth > MAX_VALUES_DEPTH) return { path: dotted, rule: 'nesting', reason: `is nested deeper than ${MAX_VALUES_DEPTH} levels` };
+    const keys = [...path, ...inside.keys];
     if (keys.some((k) => TEMPLATE_KEY.test(k)))
       return { path: dotted, rule: 'templateKeys', reason: 'a key is a template marker ($tplYaml, $tplYamlSpread) or holds template syntax, which the chart would render on the worker' };
     if (keys.some((k) => CONTROL.test(k))) return { path: dotted, rule: 'controlCharacters', reason: 'a key contains a control character' };
-    const strings = stringsIn(value);
+    // the chart templates keys as well as values
+    const strings = [...inside.keys, ...inside.strings];
     if (this.document.templateStrings === 'deny' && strings.some((s) => TEMPLATE.test(s)))
       return { path: dotted, rule: 'templateStrings', reason: 'contains template syntax ({{ … }} or $tplYaml), which the chart would render on the worker' };
     if (strings.some((s) => CONTROL.test(s)))
@@ -118,28 +120,22 @@ export class ValuesPolicy {
   }
 }
 
-/** How deep maps and lists nest inside a value (0 for a scalar); stops counting past the limit. */
-function depthOf(v: unknown, depth = 0): number {
-  if (depth > MAX_VALUES_DEPTH || typeof v !== 'object' || v === null) return 0;
-  const children = Array.isArray(v) ? v : Object.values(v);
-  return 1 + children.reduce<number>((m, c) => Math.max(m, depthOf(c, depth + 1)), 0);
-}
-
-/** Every string in a value, keys of nested maps included (the chart templates both); the caller bounded its depth. */
-function stringsIn(v: unknown, depth = 0): string[] {
-  if (depth > MAX_VALUES_DEPTH) return [];
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.flatMap((x) => stringsIn(x, depth + 1));
-  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [k, ...stringsIn(x, depth + 1)]);
-  return [];
-}
-
-/** The keys of every map inside a value (inside lists too). */
-function keysIn(v: unknown, depth = 0): string[] {
-  if (depth > MAX_VALUES_DEPTH) return [];
-  if (Array.isArray(v)) return v.flatMap((x) => keysIn(x, depth + 1));
-  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [k, ...keysIn(x, depth + 1)]);
-  return [];
+/**
+ * One walk over a value: the keys of every map inside it (inside lists too), its strings, and how deep maps and
+ * lists nest (0 for a scalar). Stops descending past the nesting limit.
+ */
+function contentsOf(value: unknown): { keys: string[]; strings: string[]; depth: number } {
+  const keys: string[] = [];
+  const strings: string[] = [];
+  const walk = (v: unknown, level: number): number => {
+    if (typeof v === 'string') strings.push(v);
+    if (typeof v !== 'object' || v === null || level > MAX_VALUES_DEPTH) return 0;
+    if (!Array.isArray(v)) keys.push(...Object.keys(v));
+    let deepest = 0;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) deepest = Math.max(deepest, walk(child, level + 1));
+    return 1 + deepest;
+  };
+  return { keys, strings, depth: walk(value, 0) };
 }
 
 export function parseValuesPolicy(text: string, source: string): ValuesPolicy {

@@ -13,6 +13,7 @@ import { helmHistory, testKubeconfig, testKubeconfigToken } from '../support/clu
 import { uniqueName } from '../support/env.js';
 import { exchangeBody, targetBody } from '../support/requests.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { watchingWorker } from '../support/worker-metrics.js';
 
 const http = axios.create({ validateStatus: () => true, headers: { 'Content-Type': 'application/json' } });
 /**
@@ -103,37 +104,6 @@ describe('a hostile tenant cluster', () => {
     await stack?.close();
   });
 
-  /** Runs `act` while polling the worker's /metrics every 200 ms; returns the slowest answer and the largest RSS. */
-  const rssOf = (metrics: string): number => Number(/^ned_process_resident_memory_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1] ?? 0);
-
-  async function watchingWorker<T>(act: () => Promise<T>): Promise<{ result: T; slowestMs: number; baseRss: number; maxRss: number; errors: string[] }> {
-    let slowestMs = 0;
-    let maxRss = 0;
-    const baseRss = rssOf(String((await http.get(stack.workerMetricsUrl, { timeout: 5000 })).data));
-    let polling = true;
-    const errors: string[] = [];
-    const poller = (async () => {
-      for (let i = 0; polling && i < 3000; i++) {
-        const t = Date.now();
-        try {
-          const r = await http.get(stack.workerMetricsUrl, { timeout: 5000 });
-          maxRss = Math.max(maxRss, rssOf(String(r.data)));
-          if (r.status !== 200) errors.push(`HTTP ${r.status}`);
-        } catch (err) {
-          errors.push((err as Error).message);
-        }
-        slowestMs = Math.max(slowestMs, Date.now() - t);
-        await new Promise((ok) => setTimeout(ok, 200));
-      }
-    })();
-    try {
-      return { result: await act(), slowestMs, baseRss, maxRss, errors };
-    } finally {
-      polling = false;
-      await poller;
-    }
-  }
-
   it('deploys through the proxy as through the cluster itself (the pass-through works)', async () => {
     mode = 'pass';
     const release = uniqueName('nats-hostile');
@@ -165,7 +135,7 @@ describe('a hostile tenant cluster', () => {
     ];
     for (const c of cases) {
       mode = c.mode;
-      const w = await watchingWorker(c.send);
+      const w = await watchingWorker(stack.workerMetricsUrl, c.send);
       mode = 'pass';
       expect({ mode: c.mode, status: w.result.status, error: String(w.result.data.error) }).toEqual({ mode: c.mode, status: c.status, error: expect.stringMatching(c.error) });
       // the figures docs/operating.md quotes

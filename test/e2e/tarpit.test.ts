@@ -8,6 +8,7 @@ import { uniqueName } from '../support/env.js';
 import { eventually } from '../support/eventually.js';
 import { exchangeBody, targetBody } from '../support/requests.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { watchingWorker } from '../support/worker-metrics.js';
 
 const http = axios.create({ validateStatus: () => true, headers: { 'Content-Type': 'application/json' } });
 
@@ -39,30 +40,9 @@ describe('a cluster that accepts and never answers', () => {
     expect(started.status).toBe(202);
 
     // the worker's metrics endpoint answers within 1 s the whole time (failures collected, asserted at the end)
-    let slowest = 0;
-    let polling = true;
-    const metricsErrors: string[] = [];
-    const poller = (async () => {
-      while (polling) {
-        const t = Date.now();
-        try {
-          const r = await http.get(stack.workerMetricsUrl, { timeout: 5_000 });
-          if (r.status !== 200) metricsErrors.push(`HTTP ${r.status}`);
-        } catch (err) {
-          metricsErrors.push((err as Error).message);
-        }
-        slowest = Math.max(slowest, Date.now() - t);
-        await new Promise((ok) => setTimeout(ok, 250));
-      }
-    })();
-    try {
-      await reportedAndCancelled();
-    } finally {
-      polling = false;
-      await poller;
-    }
-    expect(metricsErrors).toEqual([]);
-    expect(slowest).toBeLessThan(1_000);
+    const watched = await watchingWorker(stack.workerMetricsUrl, reportedAndCancelled, 250);
+    expect(watched.errors).toEqual([]);
+    expect(watched.slowestMs).toBeLessThan(1_000);
 
     async function reportedAndCancelled(): Promise<void> {
       const t0 = Date.now();
